@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Globalization;
+using SeqLab.Experiments.Config;
+using SeqLab.Experiments.Results;
+using SeqLab.Experiments.Running;
+using SeqLab.Runtime;
+using Spectre.Console;
+
+namespace SeqLab.Experiments.Cli;
+
+/// <summary>The <c>seqlab</c> command line: <c>run FILE</c> and <c>validate FILE</c>.</summary>
+public static class SeqLabCli
+{
+    /// <summary>Exit code: success.</summary>
+    public const int Success = 0;
+    /// <summary>Exit code: at least one experiment failed with an error.</summary>
+    public const int ExperimentFailed = 1;
+    /// <summary>Exit code: the experiments file is invalid; nothing ran.</summary>
+    public const int InvalidConfig = 2;
+
+    /// <summary>Parses <paramref name="args"/> and runs the command, writing to <paramref name="output"/> (default: the console).</summary>
+    public static int Invoke(string[] args, TextWriter? output = null)
+    {
+        var console = output is null
+            ? AnsiConsole.Console
+            : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
+
+        var fileArgument = new Argument<FileInfo>("file") { Description = "The experiments file (YAML)." };
+        var outputOption = new Option<DirectoryInfo>("--output", "-o")
+        {
+            Description = "Folder that holds the batch folders.",
+            DefaultValueFactory = _ => new DirectoryInfo("runs"),
+        };
+        var overwriteOption = new Option<bool>("--overwrite") { Description = "Replace an earlier batch of the same name instead of creating name-2, name-3, …" };
+
+        var run = new Command("run", "Validate the experiments file, then train every experiment and write runs/<batch>/<experiment>/.")
+        {
+            fileArgument, outputOption, overwriteOption,
+        };
+        run.SetAction(parse => Run(console, parse.GetValue(fileArgument)!, parse.GetValue(outputOption)!, parse.GetValue(overwriteOption)));
+
+        var validateFile = new Argument<FileInfo>("file") { Description = "The experiments file (YAML)." };
+        var validate = new Command("validate", "Check the experiments file against the schema and list the resolved experiments; runs nothing.")
+        {
+            validateFile,
+        };
+        validate.SetAction(parse => Validate(console, parse.GetValue(validateFile)!));
+
+        var root = new RootCommand("SeqLab: train sequence models and watch their gradients flow (or vanish) through time.") { run, validate };
+        var configuration = new InvocationConfiguration();
+        if (output is not null)
+        {
+            configuration.Output = output;
+            configuration.Error = output;
+        }
+        return root.Parse(args).Invoke(configuration);
+    }
+
+    static BatchConfig? LoadOrReport(IAnsiConsole console, FileInfo file)
+    {
+        try
+        {
+            return ConfigLoader.Load(file.ToString());
+        }
+        catch (ConfigException exception)
+        {
+            foreach (var error in exception.Errors)
+                console.MarkupLineInterpolated($"[red]error[/]: {error.ToString()}");
+            console.MarkupLineInterpolated($"{exception.Errors.Count} error(s); nothing was run.");
+            return null;
+        }
+    }
+
+    static int Validate(IAnsiConsole console, FileInfo file)
+    {
+        var batch = LoadOrReport(console, file);
+        if (batch is null) return InvalidConfig;
+        console.MarkupLineInterpolated($"{file.ToString()}: valid; batch '{batch.Name}' with {batch.Experiments.Count} experiment(s):");
+        foreach (var e in batch.Experiments)
+            console.MarkupLineInterpolated($"  {e.Name}: {e.Model.Type} (hidden {e.Model.HiddenSize}, layers {e.Model.Layers}) on {e.Dataset.Type} T={e.Dataset.Length}, {e.Training.Steps} steps");
+        return Success;
+    }
+
+    static int Run(IAnsiConsole console, FileInfo file, DirectoryInfo outputRoot, bool overwrite)
+    {
+        var batch = LoadOrReport(console, file);
+        if (batch is null) return InvalidConfig;
+
+        if (!console.Profile.Capabilities.Interactive) console.Profile.Width = Math.Max(console.Profile.Width, 200); // CI logs: no wrapping
+        var runtime = TorchRuntime.EnsureLoaded();
+        console.MarkupLineInterpolated($"[grey]TorchSharp natives: {runtime.Note}[/]");
+        string folder = ResultsWriter.CreateBatchFolder(outputRoot.ToString(), batch.Name, overwrite);
+        console.MarkupLineInterpolated($"Batch '{batch.Name}': {batch.Experiments.Count} experiment(s) → {folder}");
+
+        IReadOnlyList<ExperimentSummary> summaries = [];
+        if (console.Profile.Capabilities.Interactive)
+            console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(context => summaries = new BatchRunner(new LiveProgress(context)).Run(batch, folder));
+        else
+            summaries = new BatchRunner(new PlainProgress(console)).Run(batch, folder);
+
+        console.Write(SummaryTable(summaries));
+        foreach (var s in summaries.Where(s => s.Message is not null))
+            console.MarkupLineInterpolated($"[yellow]{s.Name}[/]: {s.Status}: {s.Message}");
+        console.MarkupLineInterpolated($"Results: {folder}");
+        return summaries.Any(s => s.Status == "failed") ? ExperimentFailed : Success;
+    }
+
+    static Table SummaryTable(IReadOnlyList<ExperimentSummary> summaries)
+    {
+        var table = new Table().Title("Summary")
+            .AddColumns("experiment", "model", "status", "test MSE", "baseline MSE", "MSE / baseline", "‖∂L/∂x₁‖/‖∂L/∂x_T‖ first → last", "clipped", "time");
+        foreach (var s in summaries)
+        {
+            string Number(double? value, string format) => value is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "–";
+            table.AddRow(
+                Markup.Escape(s.Name), Markup.Escape(s.Model), Markup.Escape(s.Status),
+                Number(s.TestMse, "F4"), Number(s.BaselineMse, "F4"), Number(s.TestMse / s.BaselineMse, "F3"),
+                $"{Number(s.GradientRatioFirst, "E1")} → {Number(s.GradientRatioLast, "E1")}",
+                $"{s.ClipFraction:P0}", $"{s.WallSeconds:F1} s");
+        }
+        return table;
+    }
+}

@@ -1,0 +1,313 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using SeqLab.Experiments.Training;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace SeqLab.Experiments.Config;
+
+/// <summary>
+/// Reads an experiments file into a <see cref="BatchConfig"/>, checking it against <see cref="Schema"/>: unknown keys,
+/// wrong types, out-of-range values, unknown names and missing required keys are all reported with file, line and column,
+/// and nothing is returned unless the whole file is valid.
+/// </summary>
+public static partial class ConfigLoader
+{
+    /// <summary>Loads and validates <paramref name="path"/>.</summary>
+    /// <exception cref="ConfigException">The file is missing, unreadable or invalid; every problem is listed.</exception>
+    public static BatchConfig Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new ConfigException([new ConfigError(path, 0, 0, "file not found")]);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Validates YAML <paramref name="text"/>; <paramref name="file"/> names it in messages and gives the default batch name.</summary>
+    /// <exception cref="ConfigException">The text is invalid; every problem is listed.</exception>
+    public static BatchConfig Parse(string text, string file)
+    {
+        var binder = new Binder(file);
+        var batch = binder.Bind(text);
+        if (binder.Errors.Count > 0 || batch is null)
+            throw new ConfigException(binder.Errors.DistinctBy(e => (e.Line, e.Column, e.Message)).OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+        return batch;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    private static partial Regex SafeName();
+
+    /// <summary>A key with the node that set it, so errors point at the right line even after merging defaults.</summary>
+    sealed record Entry(YamlScalarNode Key, YamlNode Value);
+
+    sealed class Binder(string file)
+    {
+        public List<ConfigError> Errors { get; } = [];
+
+        void Error(YamlNode node, string message) =>
+            Errors.Add(new ConfigError(file, (int)node.Start.Line, (int)node.Start.Column, message));
+
+        public BatchConfig? Bind(string text)
+        {
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                Errors.Add(new ConfigError(file, 1, 1, "the file is empty; expected a mapping with an 'experiments:' list"));
+                return null;
+            }
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(new StringReader(text));
+            }
+            catch (YamlException exception)
+            {
+                string reason = exception.InnerException?.Message ?? exception.Message;
+                Errors.Add(new ConfigError(file, (int)exception.Start.Line, (int)exception.Start.Column, $"YAML syntax error: {reason}"));
+                return null;
+            }
+            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            {
+                var node = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
+                if (node is null) Errors.Add(new ConfigError(file, 1, 1, "expected a mapping with an 'experiments:' list"));
+                else Error(node, $"expected a mapping with an 'experiments:' list, found {Describe(node)}");
+                return null;
+            }
+
+            var rootEntries = Entries(root, "the top level", Schema.RootKeys);
+            string name = Path.GetFileNameWithoutExtension(file);
+            if (rootEntries.TryGetValue("batch", out var batchEntry) && Scalar(batchEntry, "batch", "a batch name") is string batchName)
+            {
+                if (SafeName().IsMatch(batchName)) name = batchName;
+                else Error(batchEntry.Value, $"batch: '{batchName}' is not a valid folder name; use letters, digits, '.', '_' and '-'");
+            }
+
+            var defaults = new Dictionary<string, Dictionary<string, Entry>>();
+            if (rootEntries.TryGetValue("defaults", out var defaultsEntry))
+            {
+                if (defaultsEntry.Value is YamlMappingNode defaultsMap)
+                    foreach (var (sectionName, sectionEntry) in Entries(defaultsMap, "defaults", Schema.Sections.Select(s => s.Name).ToList()))
+                        defaults[sectionName] = SectionEntries(Schema.Sections.First(s => s.Name == sectionName), sectionEntry);
+                else
+                    Error(defaultsEntry.Value, $"defaults: expected a mapping of sections ({string.Join(", ", Schema.Sections.Select(s => s.Name))}), found {Describe(defaultsEntry.Value)}");
+            }
+
+            if (!rootEntries.TryGetValue("experiments", out var experimentsEntry))
+            {
+                Error(root, "missing required key 'experiments' (a list of experiments, each with name, model and dataset)");
+                return null;
+            }
+            if (experimentsEntry.Value is not YamlSequenceNode list || list.Children.Count == 0)
+            {
+                Error(experimentsEntry.Value, $"experiments: expected a non-empty list of experiments, found {Describe(experimentsEntry.Value)}");
+                return null;
+            }
+
+            var experiments = new List<ExperimentConfig>();
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var item in list.Children)
+            {
+                if (item is not YamlMappingNode experimentNode)
+                {
+                    Error(item, $"experiments: each entry must be a mapping with name, model and dataset, found {Describe(item)}");
+                    continue;
+                }
+                var experiment = BindExperiment(experimentNode, defaults);
+                if (experiment is null) continue;
+                if (!names.Add(experiment.Name))
+                    Error(experimentNode, $"experiment name '{experiment.Name}' is used twice; names must be unique (they name the results folders)");
+                experiments.Add(experiment);
+            }
+            return Errors.Count == 0 ? new BatchConfig(name, file, experiments) : null;
+        }
+
+        ExperimentConfig? BindExperiment(YamlMappingNode node, Dictionary<string, Dictionary<string, Entry>> defaults)
+        {
+            var entries = Entries(node, "experiment", Schema.ExperimentKeys);
+            string? name = null;
+            if (!entries.TryGetValue("name", out var nameEntry))
+                Error(node, "experiment: missing required key 'name'");
+            else if (Scalar(nameEntry, "name", "an experiment name") is string text)
+            {
+                if (SafeName().IsMatch(text)) name = text;
+                else Error(nameEntry.Value, $"name: '{text}' is not a valid folder name; use letters, digits, '.', '_' and '-'");
+            }
+
+            var values = new Dictionary<string, Dictionary<string, object?>>();
+            foreach (var section in Schema.Sections)
+            {
+                var merged = defaults.TryGetValue(section.Name, out var fromDefaults) ? new Dictionary<string, Entry>(fromDefaults) : [];
+                if (entries.TryGetValue(section.Name, out var own))
+                    foreach (var (key, entry) in SectionEntries(section, own))
+                        merged[key] = entry;
+                values[section.Name] = BindSection(section, merged, node, name);
+            }
+            if (name is null || Errors.Count > 0) return null;
+
+            var dataset = values["dataset"];
+            var model = values["model"];
+            var training = values["training"];
+            var monitoring = values["monitoring"];
+            return new ExperimentConfig(
+                name,
+                new DatasetConfig((string)dataset["type"]!, Int(dataset, "length"), Int(dataset, "validation_size"), Int(dataset, "test_size")),
+                new ModelConfig((string)model["type"]!, Int(model, "hidden_size"), Int(model, "layers")),
+                new TrainingOptions(Int(training, "steps"), Int(training, "batch_size"), (double)training["learning_rate"]!,
+                    (double?)training["clip_grad_norm"], (long)training["seed"]!, Int(training, "threads"), Int(training, "eval_every")),
+                new MonitoringOptions(Int(monitoring, "log_every")));
+        }
+
+        static int Int(Dictionary<string, object?> values, string key) => checked((int)(long)values[key]!);
+
+        /// <summary>The keys of one section block; a bare scalar is shorthand for <c>type</c>.</summary>
+        Dictionary<string, Entry> SectionEntries(SectionSpec section, Entry block)
+        {
+            if (block.Value is YamlScalarNode && Schema.AcceptsShorthand(section))
+                return new() { ["type"] = new Entry(block.Key, block.Value) };
+            if (block.Value is not YamlMappingNode map)
+            {
+                string expected = Schema.AcceptsShorthand(section) ? $"a {section.Name} name or a mapping" : "a mapping";
+                Error(block.Value, $"{section.Name}: expected {expected}, found {Describe(block.Value)}");
+                return [];
+            }
+            return Entries(map, section.Name, section.Fields.Select(f => f.Key).ToList());
+        }
+
+        Dictionary<string, object?> BindSection(SectionSpec section, Dictionary<string, Entry> entries, YamlNode experimentNode, string? experimentName)
+        {
+            var values = new Dictionary<string, object?>();
+            foreach (var field in section.Fields)
+            {
+                if (entries.TryGetValue(field.Key, out var entry))
+                    values[field.Key] = Convert(section, field, entry);
+                else if (field.Required)
+                {
+                    string where = experimentName is null ? "experiment" : $"experiment '{experimentName}'";
+                    string choices = field.Choices.Count > 0 ? $"; one of: {string.Join(", ", field.Choices)}" : "";
+                    Error(experimentNode, $"{where}: missing required key '{section.Name}.{field.Key}' ({field.Help}), in the experiment or in defaults{choices}");
+                }
+                else
+                    values[field.Key] = field.Default is int i ? (long)i : field.Default;
+            }
+            return values;
+        }
+
+        object? Convert(SectionSpec section, FieldSpec field, Entry entry)
+        {
+            string path = $"{section.Name}.{field.Key}";
+            string expected = field.Kind switch
+            {
+                FieldKind.Integer => "an integer",
+                FieldKind.Number => "a number",
+                FieldKind.Choice => $"one of: {string.Join(", ", field.Choices)}",
+                _ => "a string",
+            };
+            if (entry.Value is not YamlScalarNode scalar)
+            {
+                Error(entry.Value, $"{path}: expected {expected}, found {Describe(entry.Value)}");
+                return null;
+            }
+            string text = scalar.Value ?? "";
+            bool quoted = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted;
+            if (!quoted && text is "" or "~" or "null" or "Null" or "NULL")
+            {
+                if (!field.Nullable) Error(scalar, $"{path}: expected {expected}, found null");
+                return null;
+            }
+            switch (field.Kind)
+            {
+                case FieldKind.Integer:
+                    if (quoted || !long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long whole))
+                    {
+                        Error(scalar, $"{path}: expected an integer, found {(quoted ? "the string " : "")}'{text}'");
+                        return null;
+                    }
+                    return InRange(field, path, scalar, whole) ? whole : null;
+                case FieldKind.Number:
+                    if (quoted || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double real) || !double.IsFinite(real))
+                    {
+                        Error(scalar, $"{path}: expected a number, found {(quoted ? "the string " : "")}'{text}'");
+                        return null;
+                    }
+                    return InRange(field, path, scalar, real) ? real : null;
+                case FieldKind.Choice:
+                    if (field.Choices.Contains(text)) return text;
+                    Error(scalar, $"{path}: unknown {field.Help} '{text}'; valid choices: {string.Join(", ", field.Choices)}{Suggest(text, field.Choices)}");
+                    return null;
+                default:
+                    return text;
+            }
+        }
+
+        bool InRange(FieldSpec field, string path, YamlNode node, double value)
+        {
+            bool low = field.ExclusiveMinimum ? value > field.Minimum : value >= field.Minimum;
+            if (low && value <= field.Maximum && (field.Kind != FieldKind.Integer || value <= int.MaxValue || field.Key == "seed")) return true;
+            string bound = field.ExclusiveMinimum ? $"> {Format(field.Minimum)}" : $">= {Format(field.Minimum)}";
+            string range = double.IsPositiveInfinity(field.Maximum) ? bound : $"{bound} and <= {Format(field.Maximum)}";
+            Error(node, $"{path}: {Format(value)} is out of range; expected a value {range}");
+            return false;
+        }
+
+        static string Format(double value) => value.ToString("G", CultureInfo.InvariantCulture);
+
+        /// <summary>The keys of <paramref name="map"/>; any key outside <paramref name="allowed"/> is reported with the valid keys.</summary>
+        Dictionary<string, Entry> Entries(YamlMappingNode map, string where, IReadOnlyList<string> allowed)
+        {
+            var result = new Dictionary<string, Entry>(StringComparer.Ordinal);
+            foreach (var (keyNode, valueNode) in map.Children)
+            {
+                if (keyNode is not YamlScalarNode key || key.Value is null)
+                {
+                    Error(keyNode, $"{where}: keys must be plain names, found {Describe(keyNode)}");
+                    continue;
+                }
+                if (!allowed.Contains(key.Value))
+                {
+                    Error(key, $"{where}: unknown key '{key.Value}'; valid keys: {string.Join(", ", allowed)}{Suggest(key.Value, allowed)}");
+                    continue;
+                }
+                result[key.Value] = new Entry(key, valueNode);
+            }
+            return result;
+        }
+
+        string? Scalar(Entry entry, string key, string what)
+        {
+            if (entry.Value is YamlScalarNode { Value: { Length: > 0 } text }) return text;
+            Error(entry.Value, $"{key}: expected {what}, found {Describe(entry.Value)}");
+            return null;
+        }
+
+        static string Describe(YamlNode node) => node switch
+        {
+            YamlMappingNode => "a mapping",
+            YamlSequenceNode => "a list",
+            YamlScalarNode { Value: null or "" or "~" or "null" } => "nothing (null)",
+            YamlScalarNode scalar => $"'{scalar.Value}'",
+            _ => "an unsupported node",
+        };
+    }
+
+    /// <summary>" (did you mean 'x'?)" for the closest name within a small edit distance, else "".</summary>
+    internal static string Suggest(string given, IEnumerable<string> candidates)
+    {
+        var best = candidates
+            .Select(c => (Name: c, Distance: EditDistance(given.ToLowerInvariant(), c.ToLowerInvariant())))
+            .OrderBy(c => c.Distance)
+            .FirstOrDefault();
+        return best.Name is not null && best.Distance <= Math.Max(2, given.Length / 3) ? $" (did you mean '{best.Name}'?)" : "";
+    }
+
+    static int EditDistance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            previous = current;
+        }
+        return previous[b.Length];
+    }
+}

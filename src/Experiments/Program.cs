@@ -1,0 +1,3 @@
+using SeqLab.Experiments.Cli;
+
+return SeqLabCli.Invoke(args);

@@ -1,0 +1,24 @@
+using System.Text;
+
+namespace SeqLab.Experiments.Results;
+
+/// <summary>Writes files so that a reader sees either the old content or the complete new one, never a half-written file.</summary>
+public static class AtomicFile
+{
+    /// <summary>Writes <paramref name="content"/> (UTF-8, no BOM) to a temporary file beside <paramref name="path"/>, then renames it over <paramref name="path"/>.</summary>
+    public static void WriteAllText(string path, string content)
+    {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            File.WriteAllText(temporary, content, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+}

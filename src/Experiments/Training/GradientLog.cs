@@ -1,0 +1,41 @@
+namespace SeqLab.Experiments.Training;
+
+/// <summary>One training step's scalars.</summary>
+/// <param name="Step">1-based optimiser step.</param>
+/// <param name="TrainLoss">Mini-batch loss before the update.</param>
+/// <param name="GradNorm">Global L2 gradient norm before clipping.</param>
+/// <param name="Clipped">Whether clipping rescaled the gradient on this step.</param>
+/// <param name="ValidationLoss">Validation loss after the update, on evaluation steps only.</param>
+/// <param name="ElapsedSeconds">Wall time since training started.</param>
+public sealed record StepMetrics(int Step, double TrainLoss, double GradNorm, bool Clipped, double? ValidationLoss, double ElapsedSeconds);
+
+/// <summary>The gradient norm of one parameter tensor on one logged step.</summary>
+public sealed record ParameterGradient(int Step, string Parameter, double Norm);
+
+/// <summary>‖∂L/∂x_t‖ (mean over the batch) for one time step t (1-based) on one logged step.</summary>
+public sealed record TimeGradient(int Step, int TimeStep, double Norm);
+
+/// <summary>Everything the trainer measured, kept in memory and written once at the end.</summary>
+public sealed class TrainingLog
+{
+    /// <summary>One row per step.</summary>
+    public List<StepMetrics> Steps { get; } = [];
+
+    /// <summary>One row per logged step × parameter tensor.</summary>
+    public List<ParameterGradient> ParameterGradients { get; } = [];
+
+    /// <summary>One row per logged step × time step.</summary>
+    public List<TimeGradient> TimeGradients { get; } = [];
+
+    /// <summary>
+    /// ‖∂L/∂x_1‖ / ‖∂L/∂x_T‖ on each logged step: how much of the loss gradient reaches the first input
+    /// compared with the last. Tiny values mean the gradient vanishes through time.
+    /// </summary>
+    public IEnumerable<(int Step, double Ratio)> FirstToLastRatios() =>
+        TimeGradients.GroupBy(g => g.Step).Select(group =>
+        {
+            var first = group.MinBy(g => g.TimeStep)!;
+            var last = group.MaxBy(g => g.TimeStep)!;
+            return (group.Key, last.Norm == 0 ? double.NaN : first.Norm / last.Norm);
+        });
+}
