@@ -78,9 +78,7 @@ public static class TorchRuntime
             ?? throw new InvalidOperationException("LibTorch is loaded but no libstdc++ appears in /proc/self/maps.");
         var defined = ElfImage.Load(libStdCxx).VersionDefinitions.ToHashSet(StringComparer.Ordinal);
         var needs = ElfImage.Load(original);
-        var missing = needs.VersionRequirements
-            .Where(r => r.File.StartsWith("libstdc++", StringComparison.Ordinal) && !r.IsWeak && !defined.Contains(r.Name))
-            .ToList();
+        var missing = MissingRequirements(needs, defined);
 
         string toLoad = original;
         if (missing.Count > 0)
@@ -106,6 +104,12 @@ public static class TorchRuntime
             : $"{Path.GetFileName(libStdCxx)} lacks {string.Join(", ", weakened)} (bound only to an uncalled anchor symbol); using a patched copy";
         return new TorchRuntimeReport(libTorchDirectory, toLoad, libStdCxx, weakened, note);
     }
+
+    /// <summary>The strict libstdc++ version requirements of <paramref name="library"/> that <paramref name="defined"/> lacks.</summary>
+    internal static IReadOnlyList<VersionRequirement> MissingRequirements(ElfImage library, IReadOnlySet<string> defined) =>
+        library.VersionRequirements
+            .Where(r => r.File.StartsWith("libstdc++", StringComparison.Ordinal) && !r.IsWeak && !defined.Contains(r.Name))
+            .ToList();
 
     static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {

@@ -61,6 +61,8 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
             var loss = nn.functional.mse_loss(model.Forward(inputs), batch.Targets);
             loss.backward();
             double lossValue = loss.item<float>();
+            if (logGradients)
+                RecordGradients(log, step, parameters, inputs); // before clipping rescales the gradients in place
             double gradNorm = training.ClipGradNorm is double maxNorm
                 ? nn.utils.clip_grad_norm_(parameters.Select(p => p.Parameter), maxNorm)
                 : GlobalNorm(parameters);
@@ -72,9 +74,6 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                 string reason = $"step {step}: loss {lossValue}, gradient norm {gradNorm} (last finite gradient norm {LastFiniteNorm(log)})";
                 return new TrainingOutcome(TrainingStatus.Diverged, step, double.NaN, log, reason, clock.Elapsed.TotalSeconds);
             }
-
-            if (logGradients)
-                RecordGradients(log, step, parameters, inputs);
 
             optimizer.step();
 
