@@ -1,0 +1,121 @@
+using SeqLab.Experiments.Config;
+
+namespace SeqLab.Tests;
+
+public class ConfigLoaderTests
+{
+    static string TestData(string name) => Path.Combine(AppContext.BaseDirectory, "TestData", name);
+
+    static ConfigError SingleError(string yaml)
+    {
+        var exception = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml, "study.yaml"));
+        return Assert.Single(exception.Errors);
+    }
+
+    [Fact]
+    public void Defaults_merge_into_each_experiment_and_shorthand_names_the_type()
+    {
+        var batch = ConfigLoader.Load(TestData("tiny.yaml"));
+        Assert.Equal("tiny", batch.Name);
+        Assert.Equal(["rnn-tanh", "lstm"], batch.Experiments.Select(e => e.Name));
+        var rnn = batch.Experiments[0];
+        var lstm = batch.Experiments[1];
+        Assert.Equal(new DatasetConfig("adding", 12, 64, 64), rnn.Dataset);
+        Assert.Equal(new ModelConfig("rnn", 8, 1), rnn.Model);
+        Assert.Equal(new ModelConfig("lstm", 12, 1), lstm.Model);
+        Assert.Equal(1.0, rnn.Training.ClipGradNorm);
+        Assert.Null(lstm.Training.ClipGradNorm);
+        Assert.Equal(30, lstm.Training.Steps);
+        Assert.Equal(3, lstm.Training.Seed);
+        Assert.Equal(10, lstm.Monitoring.LogEvery);
+    }
+
+    [Fact]
+    public void Unset_keys_take_the_schema_defaults_and_the_batch_is_named_after_the_file()
+    {
+        var batch = ConfigLoader.Parse("experiments:\n  - name: a\n    model: gru\n    dataset: adding\n", "/tmp/my-study.yaml");
+        Assert.Equal("my-study", batch.Name);
+        var e = Assert.Single(batch.Experiments);
+        Assert.Equal(new DatasetConfig("adding", 50, 1000, 2000), e.Dataset);
+        Assert.Equal(new ModelConfig("gru", 64, 1), e.Model);
+        Assert.Equal(1000, e.Training.Steps);
+        Assert.Null(e.Training.ClipGradNorm);
+    }
+
+    [Fact]
+    public void Unknown_key_names_line_column_valid_keys_and_a_suggestion()
+    {
+        var error = Assert.Single(Assert.Throws<ConfigException>(() => ConfigLoader.Load(TestData("unknown-key.yaml"))).Errors);
+        Assert.Equal((5, 5), (error.Line, error.Column));
+        Assert.EndsWith("unknown-key.yaml", error.File);
+        Assert.Contains("unknown key 'lerning_rate'", error.Message);
+        Assert.Contains("did you mean 'learning_rate'?", error.Message);
+        Assert.Contains("valid keys: steps, batch_size, learning_rate", error.Message);
+    }
+
+    [Fact]
+    public void Wrong_type_names_the_field_and_what_was_expected()
+    {
+        var error = Assert.Single(Assert.Throws<ConfigException>(() => ConfigLoader.Load(TestData("wrong-type.yaml"))).Errors);
+        Assert.Equal((7, 19), (error.Line, error.Column));
+        Assert.Equal("training.batch_size: expected an integer, found 'sixty-four'", error.Message);
+    }
+
+    [Fact]
+    public void Unknown_model_lists_the_valid_models()
+    {
+        var error = Assert.Single(Assert.Throws<ConfigException>(() => ConfigLoader.Load(TestData("unknown-model.yaml"))).Errors);
+        Assert.Equal((10, 13), (error.Line, error.Column));
+        Assert.Contains("unknown model architecture 'lstn'", error.Message);
+        Assert.Contains("valid choices: rnn, rnn_relu, lstm, gru", error.Message);
+        Assert.Contains("did you mean 'lstm'?", error.Message);
+    }
+
+    [Theory]
+    [InlineData("experiments:\n  - name: a\n    model: rnn\n", 2, 5, "missing required key 'dataset.type'")]
+    [InlineData("experiments:\n  - model: rnn\n    dataset: adding\n", 2, 5, "missing required key 'name'")]
+    [InlineData("", 1, 1, "the file is empty")]
+    [InlineData("experiments: [\n", 2, 1, "YAML syntax error")]
+    [InlineData("defaults:\n  model: rnn\n", 1, 1, "missing required key 'experiments'")]
+    [InlineData("experiments: []\n", 1, 14, "expected a non-empty list")]
+    [InlineData("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n    training: {learning_rate: 0}\n", 5, 31, "training.learning_rate: 0 is out of range; expected a value > 0")]
+    [InlineData("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n    training: {steps: \"10\"}\n", 5, 23, "expected an integer, found the string '10'")]
+    [InlineData("experiments:\n  - name: a\n    model: rnn\n    dataset: {type: adding, length: 1}\n", 4, 37, "dataset.length: 1 is out of range; expected a value >= 2 and <= 100000")]
+    [InlineData("experiments:\n  - name: a b\n    model: rnn\n    dataset: adding\n", 2, 11, "not a valid folder name")]
+    [InlineData("experiments:\n  - name: a\n    model: [rnn]\n    dataset: adding\n", 3, 12, "model: expected a model name or a mapping, found a list")]
+    [InlineData("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n  - name: a\n    model: lstm\n    dataset: adding\n", 5, 5, "used twice")]
+    [InlineData("experiment:\n  - name: a\n", 1, 1, "unknown key 'experiment'; valid keys: batch, defaults, experiments (did you mean 'experiments'?)")]
+    public void Each_kind_of_mistake_is_reported_with_its_place(string yaml, int line, int column, string fragment)
+    {
+        var exception = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml, "study.yaml"));
+        Assert.Contains(exception.Errors, e => e.Line == line && e.Column == column && e.Message.Contains(fragment));
+        Assert.All(exception.Errors, e => Assert.Equal("study.yaml", e.File));
+    }
+
+    [Fact]
+    public void A_mistake_in_defaults_is_reported_once_however_many_experiments_use_it()
+    {
+        var error = SingleError("defaults:\n  training: {steps: many}\nexperiments:\n  - {name: a, model: rnn, dataset: adding}\n  - {name: b, model: lstm, dataset: adding}\n");
+        Assert.Equal((2, 21), (error.Line, error.Column));
+    }
+
+    [Fact]
+    public void Every_problem_in_a_file_is_listed_in_file_order()
+    {
+        var exception = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(
+            "experiments:\n  - name: a\n    model: rnnn\n    dataset: adding\n    training: {steps: -1, colour: red}\n", "study.yaml"));
+        Assert.Equal([3, 5, 5], exception.Errors.Select(e => e.Line));
+        Assert.Equal("study.yaml:3:12: model.type: unknown model architecture 'rnnn'; valid choices: rnn, rnn_relu, lstm, gru (did you mean 'rnn'?)",
+            exception.Errors[0].ToString());
+    }
+
+    [Fact]
+    public void The_main_experiments_file_is_valid()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Toolkit.sln"))) root = Path.GetDirectoryName(root)!;
+        var batch = ConfigLoader.Load(Path.Combine(root, "experiments.yaml"));
+        Assert.Contains(batch.Experiments, e => e.Model.Type == "rnn");
+        Assert.Contains(batch.Experiments, e => e.Model.Type == "lstm");
+    }
+}

@@ -1,0 +1,121 @@
+using SeqLab.Data.Synthetic;
+using SeqLab.Experiments.Training;
+using SeqLab.Models;
+using SeqLab.Models.Recurrent;
+using TorchSharp;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace SeqLab.Tests;
+
+public class TrainerTests(ITestOutputHelper output)
+{
+    static TrainingOutcome Train(RecurrentKind kind, int length, int steps, long seed, double? clip = 1.0, int logEvery = 1,
+        int hidden = 64, double learningRate = 3e-3, int evalEvery = 1000, StepObserver? observer = null, ISequenceModel? prebuilt = null)
+    {
+        torch.set_num_threads(2);
+        torch.manual_seed(seed);
+        var task = new AddingProblem(length);
+        var model = prebuilt ?? new RecurrentRegressor(new RecurrentOptions(kind, AddingProblem.Features, hidden));
+        using var validation = task.FixedSet(256, seed + 100);
+        using var test = task.FixedSet(256, seed + 200);
+        using var generator = new Generator((ulong)seed);
+        var trainer = new Trainer(new TrainingOptions(steps, 64, learningRate, clip, seed, 2, evalEvery), new MonitoringOptions(logEvery));
+        return trainer.Train(model, g => task.Sample(64, g), generator, validation, test, observer);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Tanh_RNN_gradient_vanishes_through_time_at_initialisation(long seed)
+    {
+        var rnn = Train(RecurrentKind.RnnTanh, length: 100, steps: 1, seed);
+        var lstm = Train(RecurrentKind.Lstm, length: 100, steps: 1, seed);
+
+        var profile = rnn.Log.TimeGradients.Where(g => g.Step == 1).OrderBy(g => g.TimeStep).ToList();
+        Assert.Equal(Enumerable.Range(1, 100), profile.Select(g => g.TimeStep));
+        Assert.All(profile, g => Assert.True(g.Norm >= 0 && double.IsFinite(g.Norm)));
+        double first = profile[0].Norm, last = profile[^1].Norm;
+        Assert.True(last > 0);
+        Assert.True(first * 100 <= last, $"seed {seed}: ‖∂L/∂x_1‖ = {first:E2} is not 100× below ‖∂L/∂x_T‖ = {last:E2}");
+
+        var (_, rnnRatio) = rnn.Log.FirstToLastRatios().Single();
+        var (_, lstmRatio) = lstm.Log.FirstToLastRatios().Single();
+        Assert.Equal(first / last, rnnRatio, 12);
+        output.WriteLine($"seed {seed}, T = 100, step 1: tanh RNN ‖∂L/∂x_1‖/‖∂L/∂x_T‖ = {rnnRatio:E2}; LSTM = {lstmRatio:E2}");
+    }
+
+    [Fact]
+    public void Logged_norms_agree_with_each_other_and_clipping_is_applied_after_logging()
+    {
+        torch.manual_seed(4);
+        var model = new RecurrentRegressor(new RecurrentOptions(RecurrentKind.Lstm, AddingProblem.Features, 16));
+        var outcome = Train(RecurrentKind.Lstm, length: 12, steps: 1, seed: 4, clip: 1e-3, prebuilt: model);
+
+        var step = Assert.Single(outcome.Log.Steps);
+        var perParameter = outcome.Log.ParameterGradients.Where(p => p.Step == 1).ToList();
+        Assert.Equal(model.NamedParameters().Select(p => p.Name), perParameter.Select(p => p.Parameter));
+        Assert.Contains("recurrent.weight_hh_l0", perParameter.Select(p => p.Parameter));
+        double fromParts = Math.Sqrt(perParameter.Sum(p => p.Norm * p.Norm));
+        Assert.Equal(step.GradNorm, fromParts, 4);
+        Assert.True(step.Clipped);
+        Assert.True(step.GradNorm > 1e-3);
+
+        // The gradients left on the parameters are the clipped ones: their global norm is the threshold.
+        double clippedNorm = Math.Sqrt(model.NamedParameters().Sum(p => Math.Pow(p.Parameter.grad!.norm().item<float>(), 2)));
+        Assert.Equal(1e-3, clippedNorm, 6);
+    }
+
+    [Fact]
+    public void Without_clipping_the_global_norm_is_the_norm_of_all_gradients()
+    {
+        var outcome = Train(RecurrentKind.Gru, length: 8, steps: 3, seed: 9, clip: null);
+        foreach (var step in outcome.Log.Steps)
+        {
+            Assert.False(step.Clipped);
+            double fromParts = Math.Sqrt(outcome.Log.ParameterGradients.Where(p => p.Step == step.Step).Sum(p => p.Norm * p.Norm));
+            Assert.Equal(step.GradNorm, fromParts, 4);
+        }
+    }
+
+    [Fact]
+    public void An_LSTM_learns_a_short_adding_problem()
+    {
+        var outcome = Train(RecurrentKind.Lstm, length: 10, steps: 500, seed: 1, hidden: 32, learningRate: 1e-2, logEvery: 100, evalEvery: 100);
+        output.WriteLine(string.Join(", ", outcome.Log.Steps.Where(s => s.ValidationLoss is not null).Select(s => $"{s.Step}: {s.ValidationLoss:F4}")));
+        Assert.Equal(TrainingStatus.Completed, outcome.Status);
+        Assert.True(outcome.TestLoss < 0.02, $"test MSE {outcome.TestLoss:F4} should be far below the baseline {AddingProblem.TrivialBaselineMse:F4}");
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_run()
+    {
+        var a = Train(RecurrentKind.RnnTanh, length: 20, steps: 30, seed: 7, logEvery: 10, evalEvery: 10);
+        var b = Train(RecurrentKind.RnnTanh, length: 20, steps: 30, seed: 7, logEvery: 10, evalEvery: 10);
+        var c = Train(RecurrentKind.RnnTanh, length: 20, steps: 30, seed: 8, logEvery: 10, evalEvery: 10);
+        Assert.Equal(a.Log.Steps.Select(s => (s.TrainLoss, s.GradNorm, s.ValidationLoss)), b.Log.Steps.Select(s => (s.TrainLoss, s.GradNorm, s.ValidationLoss)));
+        Assert.Equal(a.Log.TimeGradients, b.Log.TimeGradients);
+        Assert.Equal(a.TestLoss, b.TestLoss);
+        Assert.NotEqual(a.Log.Steps.Select(s => s.TrainLoss), c.Log.Steps.Select(s => s.TrainLoss));
+    }
+
+    [Fact]
+    public void Two_hundred_steps_leave_the_number_of_live_tensors_flat()
+    {
+        torch.manual_seed(2);
+        var model = new RecurrentRegressor(new RecurrentOptions(RecurrentKind.Lstm, AddingProblem.Features, 16));
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        var liveDuringStep = new List<long>();
+        var outcome = Train(RecurrentKind.Lstm, length: 20, steps: 200, seed: 2, logEvery: 25, evalEvery: 50, prebuilt: model,
+            observer: m => liveDuringStep.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount));
+        long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        Assert.Equal(200, outcome.Log.Steps.Count);
+        Assert.Equal(before, after);
+        // Steps of the same kind (no logging, no evaluation) hold the same number of tensors from the 10th to the 199th.
+        var plain = Enumerable.Range(10, 190).Where(s => s % 25 != 0 && s % 50 != 0).Select(s => liveDuringStep[s - 1]).Distinct().ToList();
+        Assert.Single(plain);
+        output.WriteLine($"live tensors: before {before}, during a plain step {plain[0]}, after {after}");
+    }
+}
