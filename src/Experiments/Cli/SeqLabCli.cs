@@ -21,9 +21,11 @@ public static class SeqLabCli
     /// <summary>Parses <paramref name="args"/> and runs the command, writing to <paramref name="output"/> (default: the console).</summary>
     public static int Invoke(string[] args, TextWriter? output = null)
     {
+        var writer = output ?? Console.Out;
         var console = output is null
             ? AnsiConsole.Console
             : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
+        if (!console.Profile.Capabilities.Interactive) console.Profile.Width = Math.Max(console.Profile.Width, 200); // CI logs: no wrapping
 
         var fileArgument = new Argument<FileInfo>("file") { Description = "The experiments file (YAML)." };
         var outputOption = new Option<DirectoryInfo>("--output", "-o")
@@ -37,14 +39,14 @@ public static class SeqLabCli
         {
             fileArgument, outputOption, overwriteOption,
         };
-        run.SetAction(parse => Run(console, parse.GetValue(fileArgument)!, parse.GetValue(outputOption)!, parse.GetValue(overwriteOption)));
+        run.SetAction(parse => Run(console, writer, parse.GetValue(fileArgument)!, parse.GetValue(outputOption)!, parse.GetValue(overwriteOption)));
 
         var validateFile = new Argument<FileInfo>("file") { Description = "The experiments file (YAML)." };
         var validate = new Command("validate", "Check the experiments file against the schema and list the resolved experiments; runs nothing.")
         {
             validateFile,
         };
-        validate.SetAction(parse => Validate(console, parse.GetValue(validateFile)!));
+        validate.SetAction(parse => Validate(writer, parse.GetValue(validateFile)!));
 
         var root = new RootCommand("SeqLab: train sequence models and watch their gradients flow (or vanish) through time.") { run, validate };
         var configuration = new InvocationConfiguration();
@@ -56,7 +58,8 @@ public static class SeqLabCli
         return root.Parse(args).Invoke(configuration);
     }
 
-    static BatchConfig? LoadOrReport(IAnsiConsole console, FileInfo file)
+    /// <summary>Errors go out as plain, unwrapped lines (<c>error: file:line:column: message</c>) so editors and grep can use them.</summary>
+    static BatchConfig? LoadOrReport(TextWriter writer, FileInfo file)
     {
         try
         {
@@ -65,28 +68,27 @@ public static class SeqLabCli
         catch (ConfigException exception)
         {
             foreach (var error in exception.Errors)
-                console.MarkupLineInterpolated($"[red]error[/]: {error.ToString()}");
-            console.MarkupLineInterpolated($"{exception.Errors.Count} error(s); nothing was run.");
+                writer.WriteLine($"error: {error}");
+            writer.WriteLine($"{exception.Errors.Count} error(s); nothing was run.");
             return null;
         }
     }
 
-    static int Validate(IAnsiConsole console, FileInfo file)
+    static int Validate(TextWriter writer, FileInfo file)
     {
-        var batch = LoadOrReport(console, file);
+        var batch = LoadOrReport(writer, file);
         if (batch is null) return InvalidConfig;
-        console.MarkupLineInterpolated($"{file.ToString()}: valid; batch '{batch.Name}' with {batch.Experiments.Count} experiment(s):");
+        writer.WriteLine($"{file}: valid; batch '{batch.Name}' with {batch.Experiments.Count} experiment(s):");
         foreach (var e in batch.Experiments)
-            console.MarkupLineInterpolated($"  {e.Name}: {e.Model.Type} (hidden {e.Model.HiddenSize}, layers {e.Model.Layers}) on {e.Dataset.Type} T={e.Dataset.Length}, {e.Training.Steps} steps");
+            writer.WriteLine($"  {e.Name}: {e.Model.Type} (hidden {e.Model.HiddenSize}, layers {e.Model.Layers}) on {e.Dataset.Type} T={e.Dataset.Length}, {e.Training.Steps} steps");
         return Success;
     }
 
-    static int Run(IAnsiConsole console, FileInfo file, DirectoryInfo outputRoot, bool overwrite)
+    static int Run(IAnsiConsole console, TextWriter writer, FileInfo file, DirectoryInfo outputRoot, bool overwrite)
     {
-        var batch = LoadOrReport(console, file);
+        var batch = LoadOrReport(writer, file);
         if (batch is null) return InvalidConfig;
 
-        if (!console.Profile.Capabilities.Interactive) console.Profile.Width = Math.Max(console.Profile.Width, 200); // CI logs: no wrapping
         var runtime = TorchRuntime.EnsureLoaded();
         console.MarkupLineInterpolated($"[grey]TorchSharp natives: {runtime.Note}[/]");
         string folder = ResultsWriter.CreateBatchFolder(outputRoot.ToString(), batch.Name, overwrite);

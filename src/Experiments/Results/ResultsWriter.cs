@@ -9,7 +9,7 @@ namespace SeqLab.Experiments.Results;
 
 /// <summary>
 /// The results tree: <c>&lt;root&gt;/&lt;batch&gt;/&lt;experiment&gt;/</c> with <c>config.yaml</c>, <c>metrics.csv</c>,
-/// <c>grad_params.csv</c>, <c>grad_time.csv</c> and <c>summary.json</c>, and batch-level <c>summary.csv</c>/<c>summary.json</c>.
+/// <c>evaluation.csv</c>, <c>grad_params.csv</c>, <c>grad_time.csv</c> and <c>summary.json</c>, and batch-level <c>summary.csv</c>/<c>summary.json</c>.
 /// Every file is written atomically.
 /// </summary>
 public static class ResultsWriter
@@ -48,10 +48,18 @@ public static class ResultsWriter
         Directory.CreateDirectory(folder);
         AtomicFile.WriteAllText(Path.Combine(folder, "config.yaml"), ResolvedConfigYaml(experiment));
 
-        var metrics = new Csv("step", "train_loss", "grad_norm", "clipped", "validation_loss", "elapsed_seconds");
+        var metrics = new Csv("step", "train_loss", "grad_norm", "clipped", "elapsed_seconds");
         foreach (var s in log.Steps)
-            metrics.Row(s.Step, s.TrainLoss, s.GradNorm, s.Clipped, s.ValidationLoss, s.ElapsedSeconds);
+            metrics.Row(s.Step, s.TrainLoss, s.GradNorm, s.Clipped, s.ElapsedSeconds);
         AtomicFile.WriteAllText(Path.Combine(folder, "metrics.csv"), metrics.ToString());
+
+        // Evaluations are sparse, so they get their own dense table rather than mostly-empty columns in metrics.csv.
+        var evaluation = new Csv("step", "split", "loss");
+        foreach (var s in log.Steps.Where(s => s.ValidationLoss is not null))
+            evaluation.Row(s.Step, "validation", s.ValidationLoss);
+        if (summary.TestMse is double testLoss)
+            evaluation.Row(summary.Steps, "test", testLoss);
+        AtomicFile.WriteAllText(Path.Combine(folder, "evaluation.csv"), evaluation.ToString());
 
         var parameters = new Csv("step", "parameter", "grad_norm");
         foreach (var p in log.ParameterGradients)

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Microsoft.Data.Analysis;
+using SeqLab.Experiments.Cli;
+using SeqLab.Experiments.Config;
+
+namespace SeqLab.Tests;
+
+public class CliTests
+{
+    static string TestData(string name) => Path.Combine(AppContext.BaseDirectory, "TestData", name);
+
+    static (int ExitCode, string Output) Seqlab(params string[] args)
+    {
+        var writer = new StringWriter();
+        int exitCode = SeqLabCli.Invoke(args, writer);
+        return (exitCode, writer.ToString());
+    }
+
+    static int[] Ints(DataFrameColumn column) => Enumerable.Range(0, (int)column.Length).Select(i => Convert.ToInt32(column[i])).ToArray();
+
+    [Theory]
+    [InlineData("unknown-key.yaml", 5, 5, "unknown key 'lerning_rate'")]
+    [InlineData("wrong-type.yaml", 7, 19, "expected an integer, found 'sixty-four'")]
+    [InlineData("unknown-model.yaml", 10, 13, "unknown model architecture 'lstn'")]
+    public void A_bad_file_gives_one_clear_message_a_nonzero_exit_and_no_results_folder(string file, int line, int column, string fragment)
+    {
+        string root = Path.Combine(NativeFiles.TemporaryFolder(), "runs");
+        foreach (var command in new[] { "run", "validate" })
+        {
+            var (exitCode, output) = command == "run" ? Seqlab("run", TestData(file), "--output", root) : Seqlab("validate", TestData(file));
+            Assert.Equal(SeqLabCli.InvalidConfig, exitCode);
+            var errorLine = Assert.Single(output.Split('\n'), l => l.StartsWith("error:", StringComparison.Ordinal));
+            Assert.Contains($"{file}:{line}:{column}: ", errorLine);
+            Assert.Contains(fragment, errorLine);
+            Assert.Contains("nothing was run", output);
+        }
+        Assert.False(Directory.Exists(root));
+    }
+
+    [Fact]
+    public void Help_lists_the_commands()
+    {
+        var (exitCode, output) = Seqlab("--help");
+        Assert.Equal(0, exitCode);
+        Assert.Contains("run", output);
+        Assert.Contains("validate", output);
+    }
+
+    [Fact]
+    public void Validate_lists_the_resolved_experiments()
+    {
+        var (exitCode, output) = Seqlab("validate", TestData("tiny.yaml"));
+        Assert.Equal(0, exitCode);
+        Assert.Contains("batch 'tiny' with 2 experiment(s)", output);
+        Assert.Contains("lstm: lstm (hidden 12, layers 1) on adding T=12, 30 steps", output);
+    }
+
+    [Fact]
+    public void Run_writes_every_result_file_and_never_overwrites_an_earlier_batch()
+    {
+        string root = Path.Combine(NativeFiles.TemporaryFolder(), "runs");
+        var (exitCode, output) = Seqlab("run", TestData("tiny.yaml"), "--output", root);
+        Assert.True(exitCode == 0, output);
+        string batch = Path.Combine(root, "tiny");
+        Assert.Contains("Summary", output);
+        Assert.Contains("0.1667", output); // the baseline beside each result
+
+        foreach (var experiment in new[] { "rnn-tanh", "lstm" })
+        {
+            string folder = Path.Combine(batch, experiment);
+            Assert.Equal(["config.yaml", "evaluation.csv", "grad_params.csv", "grad_time.csv", "metrics.csv", "summary.json"],
+                Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+
+            var metrics = DataFrame.LoadCsv(Path.Combine(folder, "metrics.csv"));
+            Assert.Equal(30, metrics.Rows.Count);
+            Assert.Equal(["step", "train_loss", "grad_norm", "clipped", "elapsed_seconds"], metrics.Columns.Select(c => c.Name));
+            Assert.Equal(0, metrics.Columns.Sum(c => c.NullCount));
+            Assert.Equal(Enumerable.Range(1, 30), Ints(metrics.Columns["step"]));
+
+            var evaluation = DataFrame.LoadCsv(Path.Combine(folder, "evaluation.csv"));
+            Assert.Equal(["validation", "validation", "validation", "test"], evaluation.Columns["split"].Cast<string>());
+            Assert.Equal([10, 20, 30, 30], Ints(evaluation.Columns["step"]));
+
+            var time = DataFrame.LoadCsv(Path.Combine(folder, "grad_time.csv"));
+            Assert.Equal(4 * 12, time.Rows.Count); // logged steps 1, 10, 20, 30 × 12 time steps
+            var parameters = DataFrame.LoadCsv(Path.Combine(folder, "grad_params.csv"));
+            var names = parameters.Columns["parameter"].Cast<string>().Distinct().ToList();
+            Assert.Contains("recurrent.weight_ih_l0", names);
+            Assert.Contains("recurrent.weight_hh_l0", names);
+            Assert.Contains("head.weight", names);
+
+            // config.yaml is itself a runnable experiments file that resolves to the same experiment.
+            var original = ConfigLoader.Load(TestData("tiny.yaml")).Experiments.Single(e => e.Name == experiment);
+            var resolved = Assert.Single(ConfigLoader.Load(Path.Combine(folder, "config.yaml")).Experiments);
+            Assert.Equal(original, resolved);
+
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+            Assert.Equal("completed", summary.RootElement.GetProperty("status").GetString());
+            Assert.Equal(1.0 / 6.0, summary.RootElement.GetProperty("baseline_mse").GetDouble(), 12);
+        }
+        var batchSummary = DataFrame.LoadCsv(Path.Combine(batch, "summary.csv"));
+        Assert.Equal(2, batchSummary.Rows.Count);
+        Assert.Empty(Directory.GetFiles(root, "*.tmp", SearchOption.AllDirectories));
+
+        var second = Seqlab("run", TestData("tiny.yaml"), "--output", root);
+        Assert.Equal(0, second.ExitCode);
+        Assert.True(Directory.Exists(Path.Combine(root, "tiny-2")));
+        // Same seed, same machine: the same numbers (wall time aside).
+        static IEnumerable<string> WithoutTime(string path) => File.ReadLines(path).Select(l => l[..l.LastIndexOf(',')]);
+        Assert.Equal(WithoutTime(Path.Combine(batch, "lstm", "metrics.csv")), WithoutTime(Path.Combine(root, "tiny-2", "lstm", "metrics.csv")));
+        Assert.Equal(File.ReadAllText(Path.Combine(batch, "lstm", "grad_time.csv")), File.ReadAllText(Path.Combine(root, "tiny-2", "lstm", "grad_time.csv")));
+
+        var third = Seqlab("run", TestData("tiny.yaml"), "--output", root, "--overwrite");
+        Assert.Equal(0, third.ExitCode);
+        Assert.False(Directory.Exists(Path.Combine(root, "tiny-3")));
+    }
+}
