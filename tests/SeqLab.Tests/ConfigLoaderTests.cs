@@ -119,3 +119,24 @@ public class ConfigLoaderTests
         Assert.Contains(batch.Experiments, e => e.Model.Type == "lstm");
     }
 }
+
+public class SchemaDocumentationTests
+{
+    [Fact]
+    public void Every_schema_key_and_choice_is_documented()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Toolkit.sln"))) root = Path.GetDirectoryName(root)!;
+        string doc = File.ReadAllText(Path.Combine(root, "docs", "experiments.md"));
+        foreach (var section in Schema.Sections)
+        {
+            Assert.Contains($"## `{section.Name}`", doc);
+            foreach (var field in section.Fields)
+            {
+                Assert.Contains($"| `{field.Key}` |", doc);
+                foreach (var choice in field.Choices) Assert.Contains($"`{choice}`", doc);
+            }
+        }
+        foreach (var key in Schema.RootKeys) Assert.Contains($"| `{key}` |", doc);
+    }
+}
