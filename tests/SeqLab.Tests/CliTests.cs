@@ -114,4 +114,24 @@ public class CliTests
         Assert.Equal(0, third.ExitCode);
         Assert.False(Directory.Exists(Path.Combine(root, "tiny-3")));
     }
+
+    [Fact]
+    public void A_diverging_experiment_is_stopped_and_reported_while_the_batch_goes_on()
+    {
+        string root = Path.Combine(NativeFiles.TemporaryFolder(), "runs");
+        var (exitCode, output) = Seqlab("run", TestData("diverging.yaml"), "--output", root);
+        Assert.Equal(0, exitCode);
+
+        using var exploding = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "diverging", "exploding", "summary.json")));
+        Assert.Equal("diverged", exploding.RootElement.GetProperty("status").GetString());
+        int step = exploding.RootElement.GetProperty("steps").GetInt32();
+        Assert.InRange(step, 2, 39);
+        Assert.Matches($@"^step {step}: loss .*, gradient norm .* \(last finite gradient norm .*\)$", exploding.RootElement.GetProperty("message").GetString());
+        Assert.Equal(step, File.ReadAllLines(Path.Combine(root, "diverging", "exploding", "metrics.csv")).Length - 1);
+        Assert.Contains("diverged", output);
+
+        using var healthy = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "diverging", "healthy", "summary.json")));
+        Assert.Equal("completed", healthy.RootElement.GetProperty("status").GetString());
+        Assert.Equal(40, healthy.RootElement.GetProperty("steps").GetInt32());
+    }
 }

@@ -24,10 +24,15 @@ static class NativeFiles
         File.ReadLines("/proc/self/maps").Select(l => l.IndexOf('/') is var i and >= 0 ? l[i..] : "")
             .First(p => Path.GetFileName(p).StartsWith("libstdc++.so", StringComparison.Ordinal));
 
-    /// <summary>A fresh temporary folder.</summary>
+    static readonly string TestRoot = Path.Combine(Path.GetTempPath(), "seqlab-tests", $"{Environment.ProcessId}-{Guid.NewGuid():N}");
+
+    static NativeFiles() =>
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(TestRoot, recursive: true); } catch (IOException) { } };
+
+    /// <summary>A fresh temporary folder, deleted when the test process exits.</summary>
     public static string TemporaryFolder()
     {
-        string folder = Path.Combine(Path.GetTempPath(), "seqlab-tests", Guid.NewGuid().ToString("N"));
+        string folder = Path.Combine(TestRoot, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         return folder;
     }

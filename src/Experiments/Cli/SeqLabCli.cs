@@ -112,7 +112,7 @@ public static class SeqLabCli
     static Table SummaryTable(IReadOnlyList<ExperimentSummary> summaries)
     {
         var table = new Table().Title("Summary")
-            .AddColumns("experiment", "model", "status", "test MSE", "baseline MSE", "MSE / baseline", "‖∂L/∂x₁‖/‖∂L/∂x_T‖ first → last", "clipped", "time");
+            .AddColumns("experiment", "model", "status", "test MSE", "baseline MSE", "MSE / baseline", "grad x₁/x_T start → end", "clipped", "time");
         foreach (var s in summaries)
         {
             string Number(double? value, string format) => value is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "–";
