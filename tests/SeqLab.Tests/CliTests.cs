@@ -85,8 +85,8 @@ public class CliTests
             Assert.Equal(4 * 12, time.Rows.Count); // logged steps 1, 10, 20, 30 × 12 time steps
             var parameters = DataFrame.LoadCsv(Path.Combine(folder, "grad_params.csv"));
             var names = parameters.Columns["parameter"].Cast<string>().Distinct().ToList();
-            Assert.Contains("recurrent.weight_ih_l0", names);
-            Assert.Contains("recurrent.weight_hh_l0", names);
+            Assert.Contains("encoder.recurrent.weight_ih_l0", names);
+            Assert.Contains("encoder.recurrent.weight_hh_l0", names);
             Assert.Contains("head.weight", names);
 
             // config.yaml is itself a runnable experiments file that resolves to the same experiment.

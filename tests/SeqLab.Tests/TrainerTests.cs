@@ -16,7 +16,7 @@ public class TrainerTests(ITestOutputHelper output)
         torch.set_num_threads(2);
         torch.manual_seed(seed);
         var task = new AddingProblem(length);
-        var model = prebuilt ?? new RecurrentRegressor(new RecurrentOptions(kind, AddingProblem.Features, hidden));
+        var model = prebuilt ?? TestModels.Regressor(kind, hidden);
         using var validation = task.FixedSet(256, seed + 100);
         using var test = task.FixedSet(256, seed + 200);
         using var generator = new Generator((ulong)seed);
@@ -50,13 +50,13 @@ public class TrainerTests(ITestOutputHelper output)
     public void Logged_norms_agree_with_each_other_and_clipping_is_applied_after_logging()
     {
         torch.manual_seed(4);
-        var model = new RecurrentRegressor(new RecurrentOptions(RecurrentKind.Lstm, AddingProblem.Features, 16));
+        var model = TestModels.Regressor(RecurrentKind.Lstm, 16);
         var outcome = Train(RecurrentKind.Lstm, length: 12, steps: 1, seed: 4, clip: 1e-3, prebuilt: model);
 
         var step = Assert.Single(outcome.Log.Steps);
         var perParameter = outcome.Log.ParameterGradients.Where(p => p.Step == 1).ToList();
         Assert.Equal(model.NamedParameters().Select(p => p.Name), perParameter.Select(p => p.Parameter));
-        Assert.Contains("recurrent.weight_hh_l0", perParameter.Select(p => p.Parameter));
+        Assert.Contains("encoder.recurrent.weight_hh_l0", perParameter.Select(p => p.Parameter));
         double fromParts = Math.Sqrt(perParameter.Sum(p => p.Norm * p.Norm));
         Assert.Equal(step.GradNorm, fromParts, 4);
         Assert.True(step.Clipped);
@@ -104,7 +104,7 @@ public class TrainerTests(ITestOutputHelper output)
     public void Two_hundred_steps_leave_the_number_of_live_tensors_flat()
     {
         torch.manual_seed(2);
-        var model = new RecurrentRegressor(new RecurrentOptions(RecurrentKind.Lstm, AddingProblem.Features, 16));
+        var model = TestModels.Regressor(RecurrentKind.Lstm, 16);
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         var liveDuringStep = new List<long>();
         var outcome = Train(RecurrentKind.Lstm, length: 20, steps: 200, seed: 2, logEvery: 25, evalEvery: 50, prebuilt: model,

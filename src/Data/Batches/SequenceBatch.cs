@@ -4,27 +4,47 @@ using static TorchSharp.torch;
 namespace SeqLab.Data.Batches;
 
 /// <summary>
-/// One batch of sequences, batch-first: <see cref="Inputs"/> is [batch, time, features] (real-valued inputs),
-/// <see cref="Targets"/> holds one target row per sequence. Every SeqLab model takes this type.
+/// One batch of sequences, batch-first, padded to a common length. Every SeqLab model takes this type.
+/// <list type="bullet">
+/// <item><see cref="Inputs"/>: real-valued features [batch, time, features] (float32), or token ids [batch, time] (int64).</item>
+/// <item><see cref="Targets"/>: [batch, outputs] (sequence regression), [batch] int64 (sequence classification),
+/// [batch, time, outputs] (per-step regression) or [batch, time] int64 (per-step classification, language modelling).</item>
+/// <item><see cref="Lengths"/>: valid steps per sequence, int64 [batch] on the CPU; null when every sequence fills the batch.
+/// Padding always sits after the valid steps.</item>
+/// </list>
 /// Disposing the batch disposes its tensors.
 /// </summary>
-/// <param name="Inputs">Float tensor [batch, time, features].</param>
-/// <param name="Targets">Float tensor [batch, outputs] for regression.</param>
-public sealed record SequenceBatch(Tensor Inputs, Tensor Targets) : IDisposable
+public sealed record SequenceBatch(Tensor Inputs, Tensor Targets, Tensor? Lengths = null) : IDisposable
 {
     /// <summary>Number of sequences.</summary>
     public long Size => Inputs.shape[0];
 
-    /// <summary>Number of time steps.</summary>
+    /// <summary>Padded number of time steps.</summary>
     public long Length => Inputs.shape[1];
 
-    /// <summary>Features per time step.</summary>
-    public long Features => Inputs.shape[2];
+    /// <summary>True when <see cref="Inputs"/> holds token ids rather than feature vectors.</summary>
+    public bool IsTokens => Inputs.dtype == ScalarType.Int64;
+
+    /// <summary>Features per time step (1 for token ids).</summary>
+    public long Features => IsTokens ? 1 : Inputs.shape[2];
+
+    /// <summary>[batch, time] boolean mask, true at valid (non-padded) steps.</summary>
+    public Tensor Mask() => ValidMask(Lengths, Size, Length, Inputs.device);
+
+    /// <summary>[batch, time] boolean mask that is true where the step index is below the sequence's length (all true when <paramref name="lengths"/> is null).</summary>
+    public static Tensor ValidMask(Tensor? lengths, long batch, long time, Device? device = null)
+    {
+        if (lengths is null) return ones([batch, time], ScalarType.Bool, device);
+        using var scope = NewDisposeScope();
+        var steps = arange(time, device: device).unsqueeze(0);
+        return steps.lt(lengths.to(device ?? CPU).unsqueeze(1)).MoveToOuterDisposeScope();
+    }
 
     /// <inheritdoc />
     public void Dispose()
     {
         Inputs.Dispose();
         Targets.Dispose();
+        Lengths?.Dispose();
     }
 }

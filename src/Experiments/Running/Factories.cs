@@ -34,7 +34,10 @@ public static class Factories
 
     /// <summary>Builds the model named in <paramref name="model"/> for inputs of <paramref name="features"/> features.</summary>
     public static ISequenceModel CreateModel(ModelConfig model, int features, int outputs) =>
-        new RecurrentRegressor(new RecurrentOptions(RecurrentKindOf(model.Type), features, model.HiddenSize, model.Layers, outputs));
+        new SequenceModel(new SequenceModelOptions(
+            InputOptions.ForFeatures(features),
+            new RecurrentOptions(RecurrentKindOf(model.Type), model.HiddenSize, model.Layers),
+            new HeadOptions(TaskKind.SequenceRegression, outputs)));
 
     /// <summary>The recurrent cell for a model name.</summary>
     public static RecurrentKind RecurrentKindOf(string type) => type switch

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SeqLab.Data.Batches;
 using SeqLab.Models;
+using SeqLab.Models.Heads;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -29,7 +30,7 @@ public sealed record TrainingOutcome(TrainingStatus Status, int StepsRun, double
 public delegate void StepObserver(StepMetrics metrics);
 
 /// <summary>
-/// A minimal supervised training loop for sequence regression: Adam, optional gradient-norm clipping, and a gradient
+/// A minimal supervised training loop for every sequence task: Adam, optional gradient-norm clipping, and a gradient
 /// monitor that records the pre-clip global norm every step and, every <see cref="MonitoringOptions.LogEvery"/> steps,
 /// the norm of each parameter tensor's gradient and ‖∂L/∂x_t‖ for every time step (by letting the input require grad,
 /// which works through TorchSharp's fused recurrent kernels). Every step runs inside its own dispose scope.
@@ -55,14 +56,16 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
             using var scope = NewDisposeScope();
             bool logGradients = step == 1 || step % monitoring.LogEvery == 0 || step == training.Steps;
             using var batch = sampleBatch(dataGenerator);
-            var inputs = logGradients ? batch.Inputs.detach().requires_grad_(true) : batch.Inputs;
+            // ∂L/∂x_t comes from letting real-valued inputs require grad; it works through the fused kernels.
+            bool profileTime = logGradients && batch.Inputs.is_floating_point();
+            var inputs = profileTime ? batch.Inputs.detach().requires_grad_(true) : batch.Inputs;
 
             optimizer.zero_grad();
-            var loss = nn.functional.mse_loss(model.Forward(inputs), batch.Targets);
+            var loss = SequenceLoss.Compute(model.Task, model.Forward(inputs, batch.Lengths), batch.Targets, batch.Lengths);
             loss.backward();
             double lossValue = loss.item<float>();
             if (logGradients)
-                RecordGradients(log, step, parameters, inputs); // before clipping rescales the gradients in place
+                RecordGradients(log, step, parameters, profileTime ? inputs : null); // before clipping rescales the gradients in place
             double gradNorm = training.ClipGradNorm is double maxNorm
                 ? nn.utils.clip_grad_norm_(parameters.Select(p => p.Parameter), maxNorm)
                 : GlobalNorm(parameters);
@@ -87,22 +90,23 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
         return new TrainingOutcome(TrainingStatus.Completed, training.Steps, testLoss, log, null, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Mean squared error of <paramref name="model"/> on <paramref name="set"/>, without gradients, in eval mode.</summary>
+    /// <summary>The task loss of <paramref name="model"/> on <paramref name="set"/>, without gradients, in eval mode.</summary>
     public static double Evaluate(ISequenceModel model, SequenceBatch set)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         model.Module.eval();
-        double value = nn.functional.mse_loss(model.Forward(set.Inputs), set.Targets).item<float>();
+        double value = SequenceLoss.Compute(model.Task, model.Forward(set.Inputs, set.Lengths), set.Targets, set.Lengths).item<float>();
         model.Module.train();
         return value;
     }
 
-    static void RecordGradients(TrainingLog log, int step, List<(string Name, Parameter Parameter)> parameters, Tensor inputs)
+    static void RecordGradients(TrainingLog log, int step, List<(string Name, Parameter Parameter)> parameters, Tensor? inputs)
     {
         foreach (var (name, parameter) in parameters)
             if (parameter.grad is Tensor grad)
                 log.ParameterGradients.Add(new ParameterGradient(step, name, grad.norm().item<float>()));
+        if (inputs is null) return;
 
         // ‖∂L/∂x_t‖ per sequence, then the mean over the batch: one number per time step.
         var profile = inputs.grad!.norm(2, p: 2).mean([0]).to(ScalarType.Float64).data<double>().ToArray();

@@ -1,32 +1,39 @@
 namespace SeqLab.Models.Recurrent;
 
-/// <summary>The recurrent cell of a <see cref="RecurrentRegressor"/>.</summary>
+/// <summary>The recurrent cell.</summary>
 public enum RecurrentKind
 {
-    /// <summary>Vanilla (Elman) RNN with tanh: h_t = tanh(W_ih x_t + W_hh h_{t-1} + b).</summary>
+    /// <summary>Vanilla (Elman) RNN with tanh: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh).</summary>
     RnnTanh,
     /// <summary>Vanilla RNN with ReLU.</summary>
     RnnRelu,
-    /// <summary>Long short-term memory (Hochreiter &amp; Schmidhuber 1997).</summary>
+    /// <summary>Long short-term memory (Hochreiter &amp; Schmidhuber 1997); gate order i, f, g, o as in PyTorch.</summary>
     Lstm,
-    /// <summary>Gated recurrent unit (Cho et al. 2014).</summary>
+    /// <summary>Gated recurrent unit (Cho et al. 2014); gate order r, z, n as in PyTorch.</summary>
     Gru,
 }
 
-/// <summary>Options that build a <see cref="RecurrentRegressor"/>.</summary>
-/// <param name="Kind">Which recurrent cell.</param>
-/// <param name="InputSize">Features per time step.</param>
-/// <param name="HiddenSize">Units per layer.</param>
-/// <param name="Layers">Stacked layers.</param>
-/// <param name="OutputSize">Regression outputs per sequence.</param>
-public sealed record RecurrentOptions(RecurrentKind Kind, int InputSize, int HiddenSize, int Layers = 1, int OutputSize = 1)
+/// <summary>How recurrent weights start.</summary>
+public enum RecurrentInitialisation
 {
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for sizes below 1.</summary>
-    public void Validate()
+    /// <summary>PyTorch's default: U(−1/√H, 1/√H) for every weight and bias.</summary>
+    Default,
+    /// <summary>Xavier/Glorot uniform for every gate block of the input and recurrent weights; zero biases.</summary>
+    Xavier,
+    /// <summary>Orthogonal recurrent gate blocks (Saxe et al. 2014); other weights as by default.</summary>
+    Orthogonal,
+    /// <summary>Identity recurrent gate blocks and zero biases (IRNN, Le et al. 2015; meant for ReLU RNNs).</summary>
+    Identity,
+}
+
+/// <summary>Gates per recurrent cell kind (rows of W_hh are this many blocks of H).</summary>
+public static class RecurrentKinds
+{
+    /// <summary>4 for LSTM, 3 for GRU, 1 for vanilla RNNs.</summary>
+    public static int GateCount(this RecurrentKind kind) => kind switch
     {
-        if (InputSize < 1) throw new ArgumentOutOfRangeException(nameof(InputSize), InputSize, "must be at least 1");
-        if (HiddenSize < 1) throw new ArgumentOutOfRangeException(nameof(HiddenSize), HiddenSize, "must be at least 1");
-        if (Layers < 1) throw new ArgumentOutOfRangeException(nameof(Layers), Layers, "must be at least 1");
-        if (OutputSize < 1) throw new ArgumentOutOfRangeException(nameof(OutputSize), OutputSize, "must be at least 1");
-    }
+        RecurrentKind.Lstm => 4,
+        RecurrentKind.Gru => 3,
+        _ => 1,
+    };
 }

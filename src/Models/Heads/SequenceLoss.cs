@@ -1,0 +1,34 @@
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace SeqLab.Models.Heads;
+
+/// <summary>The loss of each task, with padded steps left out of per-step losses.</summary>
+public static class SequenceLoss
+{
+    /// <summary>
+    /// Mean loss of <paramref name="outputs"/> against <paramref name="targets"/>: MSE for regression, cross-entropy (nats)
+    /// for classification and language modelling; per-step tasks average over valid steps only.
+    /// </summary>
+    public static Tensor Compute(TaskKind task, Tensor outputs, Tensor targets, Tensor? lengths = null)
+    {
+        switch (task)
+        {
+            case TaskKind.SequenceRegression:
+                return F.mse_loss(outputs, targets);
+            case TaskKind.SequenceClassification:
+                return F.cross_entropy(outputs, targets);
+            case TaskKind.StepRegression:
+                if (lengths is null) return F.mse_loss(outputs, targets);
+                using (var valid = SeqLab.Data.Batches.SequenceBatch.ValidMask(lengths, outputs.shape[0], outputs.shape[1], outputs.device))
+                    return F.mse_loss(outputs[valid], targets[valid]);
+            case TaskKind.StepClassification:
+            case TaskKind.LanguageModel:
+                if (lengths is null) return F.cross_entropy(outputs.reshape(-1, outputs.shape[2]), targets.reshape(-1));
+                using (var valid = SeqLab.Data.Batches.SequenceBatch.ValidMask(lengths, outputs.shape[0], outputs.shape[1], outputs.device))
+                    return F.cross_entropy(outputs[valid], targets[valid]);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(task), task, null);
+        }
+    }
+}

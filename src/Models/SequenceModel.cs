@@ -1,0 +1,124 @@
+using SeqLab.Models.Recurrent;
+using SeqLab.Models.Transformer;
+using TransformerEncoder = SeqLab.Models.Transformer.TransformerEncoder;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using F = TorchSharp.torch.nn.functional;
+
+namespace SeqLab.Models;
+
+/// <summary>
+/// A sequence model: an input layer (embedding for token ids, or the feature vectors as they are), an encoder
+/// (recurrent — fused or unrolled — or Transformer) and a task head. Built from <see cref="SequenceModelOptions"/>;
+/// initialisation draws from torch's global generator, so seed it first.
+/// </summary>
+public sealed class SequenceModel : nn.Module, ISequenceModel
+{
+    readonly Embedding? embedding;
+    readonly nn.Module encoder;
+    readonly Linear? head;
+    readonly Parameter? tiedBias;
+
+    /// <summary>Builds the model described by <paramref name="options"/>.</summary>
+    public SequenceModel(SequenceModelOptions options) : base(nameof(SequenceModel))
+    {
+        options.Validate();
+        Options = options;
+        if (options.Input.IsTokens) embedding = Embedding(options.Input.VocabularySize, options.Input.EmbeddingSize);
+        int width = options.Input.Width;
+        encoder = options.Encoder switch
+        {
+            RecurrentOptions { Unrolled: true } recurrent => new UnrolledRecurrentEncoder(recurrent, width),
+            RecurrentOptions recurrent => new FusedRecurrentEncoder(recurrent, width),
+            TransformerOptions transformer => new TransformerEncoder(transformer, width),
+            _ => throw new ArgumentException($"unknown encoder options {options.Encoder.GetType().Name}"),
+        };
+        int encoded = Encoder.OutputSize;
+        if (options.Head.TieWeights)
+        {
+            if (encoded != options.Input.EmbeddingSize)
+                throw new ArgumentException($"tied weights need the encoder width ({encoded}) to equal the embedding size ({options.Input.EmbeddingSize})");
+            tiedBias = new Parameter(zeros(options.OutputCount));
+        }
+        else head = Linear(encoded, options.OutputCount);
+        RegisterComponents();
+    }
+
+    /// <summary>The options this model was built from (enough to rebuild it).</summary>
+    public SequenceModelOptions Options { get; }
+
+    /// <summary>The encoder (cast to <see cref="UnrolledRecurrentEncoder"/> or <see cref="TransformerEncoder"/> to look inside).</summary>
+    public ISequenceEncoder Encoder => (ISequenceEncoder)encoder;
+
+    /// <inheritdoc />
+    public TaskKind Task => Options.Head.Task;
+
+    /// <inheritdoc />
+    public Tensor Forward(Tensor inputs, Tensor? lengths = null) => Forward(inputs, lengths, null);
+
+    /// <summary>Forward pass from an explicit initial recurrent state (zeros when null).</summary>
+    public Tensor Forward(Tensor inputs, Tensor? lengths, RecurrentState? initialState) =>
+        Head(Encoder.Encode(Embed(inputs), lengths, initialState));
+
+    /// <summary>The vectors the encoder reads: embeddings of token ids, or the features themselves. Exposed so monitors can take ∂L/∂(input vectors) for token models too.</summary>
+    public Tensor Embed(Tensor inputs)
+    {
+        if (embedding is null)
+        {
+            if (inputs.dim() != 3) throw new ArgumentException($"feature inputs must be [batch, time, features], got [{string.Join(", ", inputs.shape)}]");
+            return inputs;
+        }
+        if (inputs.dtype != ScalarType.Int64) throw new ArgumentException($"token inputs must be int64 ids [batch, time], got {inputs.dtype}");
+        return embedding.call(inputs);
+    }
+
+    /// <summary>Applies the task head to an encoder output.</summary>
+    public Tensor Head(EncoderOutput encoded)
+    {
+        bool perStep = Task is TaskKind.StepRegression or TaskKind.StepClassification or TaskKind.LanguageModel;
+        var features = perStep ? encoded.Steps : encoded.Summary;
+        return head is not null ? head.call(features) : F.linear(features, embedding!.weight!, tiedBias);
+    }
+
+    /// <summary>A twin computed step by step, with this model's weights: same outputs, but h_t, c_t and gates visible.</summary>
+    public SequenceModel ToUnrolled() => Twin(unrolled: true);
+
+    /// <summary>A twin on the fused kernels, with this model's weights.</summary>
+    public SequenceModel ToFused() => Twin(unrolled: false);
+
+    SequenceModel Twin(bool unrolled)
+    {
+        if (Options.Encoder is not RecurrentOptions recurrent) throw new InvalidOperationException("only recurrent models have an unrolled twin");
+        var twin = new SequenceModel(Options with { Encoder = recurrent with { Unrolled = unrolled } });
+        twin.load_state_dict(state_dict());
+        if (!training) twin.eval();
+        return twin;
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() => named_parameters();
+
+    /// <inheritdoc />
+    public nn.Module Module => this;
+
+    /// <inheritdoc />
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <inheritdoc />
+    public string Description
+    {
+        get
+        {
+            string input = Options.Input.IsTokens ? $"tokens ({Options.Input.VocabularySize}) → embedding {Options.Input.EmbeddingSize}" : $"{Options.Input.Features} features";
+            string body = Options.Encoder switch
+            {
+                RecurrentOptions r => $"{(r.Bidirectional ? "bidirectional " : "")}{r.Kind} ×{r.Layers} (hidden {r.HiddenSize}{(r.Unrolled ? ", unrolled" : "")})",
+                TransformerOptions t => $"Transformer ×{t.Layers} (d {t.ModelSize}, {t.Heads} heads, {(t.PreNorm ? "pre" : "post")}-norm{(t.Causal ? ", causal" : "")})",
+                _ => "?",
+            };
+            return $"{input} → {body} → {Task} ({Options.OutputCount}{(Options.Head.TieWeights ? ", tied" : "")}), {ParameterCount:N0} parameters";
+        }
+    }
+}

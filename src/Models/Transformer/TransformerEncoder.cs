@@ -1,0 +1,130 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using TransformerEncoder = SeqLab.Models.Transformer.TransformerEncoder;
+using F = TorchSharp.torch.nn.functional;
+
+namespace SeqLab.Models.Transformer;
+
+/// <summary>One encoder block: self-attention and a feed-forward network, each with a residual connection and LayerNorm (pre- or post-norm).</summary>
+public sealed class EncoderBlock : nn.Module
+{
+    readonly SelfAttention attention;
+    readonly LayerNorm attentionNorm, feedForwardNorm;
+    readonly Linear feedForwardIn, feedForwardOut;
+    readonly Dropout dropout;
+    readonly bool preNorm;
+
+    /// <summary>Creates a block from the stack's options.</summary>
+    public EncoderBlock(TransformerOptions options) : base(nameof(EncoderBlock))
+    {
+        preNorm = options.PreNorm;
+        attention = new SelfAttention(options.ModelSize, options.Heads, options.Dropout);
+        attentionNorm = LayerNorm(options.ModelSize);
+        feedForwardNorm = LayerNorm(options.ModelSize);
+        feedForwardIn = Linear(options.ModelSize, options.FeedForward);
+        feedForwardOut = Linear(options.FeedForward, options.ModelSize);
+        dropout = Dropout(options.Dropout);
+        RegisterComponents();
+    }
+
+    /// <summary>Transforms [batch, time, model]; returns the block's output and its attention weights.</summary>
+    public (Tensor Output, Tensor Attention) Apply(Tensor x, Tensor? keyValid, bool causal)
+    {
+        Tensor FeedForward(Tensor t) => feedForwardOut.call(F.gelu(feedForwardIn.call(t)));
+        if (preNorm)
+        {
+            var (attended, weights) = attention.Attend(attentionNorm.call(x), keyValid, causal);
+            x = x + dropout.call(attended);
+            return (x + dropout.call(FeedForward(feedForwardNorm.call(x))), weights);
+        }
+        else
+        {
+            var (attended, weights) = attention.Attend(x, keyValid, causal);
+            x = attentionNorm.call(x + dropout.call(attended));
+            return (feedForwardNorm.call(x + dropout.call(FeedForward(x))), weights);
+        }
+    }
+}
+
+/// <summary>
+/// A batch-first Transformer encoder: input projection (when the input width differs from d_model), sinusoidal or
+/// learned positions, a stack of <see cref="EncoderBlock"/>s, a key-padding mask for padded batches and an optional causal
+/// mask. Set <see cref="RecordAttention"/> to keep every layer's attention weights of the last forward pass.
+/// </summary>
+public sealed class TransformerEncoder : nn.Module, ISequenceEncoder
+{
+    readonly Linear? inputProjection;
+    readonly Embedding? positions;
+    readonly ModuleList<EncoderBlock> blocks;
+    readonly LayerNorm? finalNorm;
+    readonly TransformerOptions options;
+
+    /// <summary>Builds the stack for inputs of <paramref name="inputSize"/> features.</summary>
+    public TransformerEncoder(TransformerOptions options, int inputSize) : base(nameof(TransformerEncoder))
+    {
+        this.options = options;
+        if (inputSize != options.ModelSize) inputProjection = Linear(inputSize, options.ModelSize);
+        if (options.Positional == PositionalEncoding.Learned) positions = Embedding(options.MaxLength, options.ModelSize);
+        blocks = new ModuleList<EncoderBlock>(Enumerable.Range(0, options.Layers).Select(_ => new EncoderBlock(options)).ToArray());
+        if (options.PreNorm) finalNorm = LayerNorm(options.ModelSize); // pre-norm stacks leave the residual stream unnormalised
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public int OutputSize => options.ModelSize;
+
+    /// <summary>When true, <see cref="LastAttention"/> keeps each layer's weights [batch, heads, query, key] from the last pass.</summary>
+    public bool RecordAttention { get; set; }
+
+    /// <summary>Attention weights per layer from the last forward pass (when <see cref="RecordAttention"/> is set); they live as long as that pass's dispose scope.</summary>
+    public IReadOnlyList<Tensor> LastAttention { get; private set; } = [];
+
+    /// <inheritdoc />
+    public EncoderOutput Encode(Tensor inputs, Tensor? lengths, RecurrentState? initialState = null)
+    {
+        if (initialState is not null) throw new ArgumentException("a Transformer encoder has no recurrent state", nameof(initialState));
+        long batch = inputs.shape[0], time = inputs.shape[1];
+        if (time > options.MaxLength) throw new ArgumentException($"sequence of {time} steps is longer than MaxLength {options.MaxLength}");
+        var x = inputProjection?.call(inputs) ?? inputs;
+        x = x + Positions(time, x.device, x.dtype);
+        using var valid = SeqLab.Data.Batches.SequenceBatch.ValidMask(lengths, batch, time, x.device);
+        var keyValid = lengths is null ? null : valid;
+        var attention = new List<Tensor>();
+        foreach (var block in blocks)
+        {
+            (x, var weights) = block.Apply(x, keyValid, options.Causal);
+            if (RecordAttention) attention.Add(weights.detach());
+        }
+        if (finalNorm is not null) x = finalNorm.call(x);
+        if (RecordAttention) LastAttention = attention;
+        return new EncoderOutput(x, Summarise(x, lengths, valid));
+    }
+
+    /// <summary>Causal: the last valid step (the only one that has seen the whole sequence); otherwise the mean over valid steps.</summary>
+    Tensor Summarise(Tensor steps, Tensor? lengths, Tensor valid)
+    {
+        if (options.Causal)
+        {
+            if (lengths is null) return steps[.., -1];
+            var last = (lengths.to(steps.device) - 1).view(-1, 1, 1).expand(-1, 1, steps.shape[2]);
+            return steps.gather(1, last).squeeze(1);
+        }
+        var weights = valid.to(steps.dtype).unsqueeze(2);
+        return (steps * weights).sum(1) / weights.sum(1);
+    }
+
+    Tensor Positions(long time, Device device, ScalarType dtype)
+    {
+        if (positions is not null) return positions.call(arange(time, device: device)).unsqueeze(0);
+        using var noGrad = no_grad();
+        var position = arange(time, dtype: ScalarType.Float32, device: device).unsqueeze(1);
+        var frequencies = exp(arange(0, options.ModelSize, 2, dtype: ScalarType.Float32, device: device) * (-Math.Log(10000.0) / options.ModelSize));
+        var table = zeros(time, options.ModelSize, dtype: ScalarType.Float32, device: device);
+        var angles = position * frequencies;
+        table[.., TensorIndex.Slice(0, null, 2)] = sin(angles);
+        table[.., TensorIndex.Slice(1, null, 2)] = cos(angles).narrow(1, 0, options.ModelSize / 2);
+        return table.to(dtype).unsqueeze(0);
+    }
+}
