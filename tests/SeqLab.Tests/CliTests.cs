@@ -7,7 +7,7 @@ namespace SeqLab.Tests;
 
 public class CliTests
 {
-    static string TestData(string name) => Path.Combine(AppContext.BaseDirectory, "TestData", name);
+    static string TestData(string name) => TestPaths.TestData(name);
 
     static (int ExitCode, string Output) Seqlab(params string[] args)
     {

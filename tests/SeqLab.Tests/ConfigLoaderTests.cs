@@ -4,7 +4,7 @@ namespace SeqLab.Tests;
 
 public class ConfigLoaderTests
 {
-    static string TestData(string name) => Path.Combine(AppContext.BaseDirectory, "TestData", name);
+    static string TestData(string name) => TestPaths.TestData(name);
 
     static ConfigError SingleError(string yaml)
     {
@@ -112,8 +112,7 @@ public class ConfigLoaderTests
     [Fact]
     public void The_main_experiments_file_is_valid()
     {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Toolkit.sln"))) root = Path.GetDirectoryName(root)!;
+        string root = TestPaths.Root;
         var batch = ConfigLoader.Load(Path.Combine(root, "experiments.yaml"));
         Assert.Contains(batch.Experiments, e => e.Model.Type == "rnn");
         Assert.Contains(batch.Experiments, e => e.Model.Type == "lstm");
@@ -125,8 +124,7 @@ public class SchemaDocumentationTests
     [Fact]
     public void Every_schema_key_and_choice_is_documented()
     {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Toolkit.sln"))) root = Path.GetDirectoryName(root)!;
+        string root = TestPaths.Root;
         string doc = File.ReadAllText(Path.Combine(root, "docs", "experiments.md"));
         foreach (var section in Schema.Sections)
         {

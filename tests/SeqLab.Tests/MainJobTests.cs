@@ -10,8 +10,7 @@ public class MainJobTests(ITestOutputHelper output)
     [Fact]
     public void The_main_job_shows_the_LSTM_beating_the_baseline_and_the_tanh_RNN_not()
     {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Toolkit.sln"))) root = Path.GetDirectoryName(root)!;
+        string root = TestPaths.Root;
         string runs = Path.Combine(NativeFiles.TemporaryFolder(), "runs");
         var writer = new StringWriter();
 

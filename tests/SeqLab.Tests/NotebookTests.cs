@@ -15,8 +15,7 @@ public class NotebookTests(ITestOutputHelper output)
 {
     static string RepositoryRoot()
     {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Toolkit.sln"))) root = Path.GetDirectoryName(root)!;
+        string root = TestPaths.Root;
         return root;
     }
 

@@ -10,7 +10,7 @@ namespace SeqLab.Data.Batches;
 /// <item><see cref="Targets"/>: [batch, outputs] (sequence regression), [batch] int64 (sequence classification),
 /// [batch, time, outputs] (per-step regression) or [batch, time] int64 (per-step classification, language modelling).</item>
 /// <item><see cref="Lengths"/>: valid steps per sequence, int64 [batch] on the CPU; null when every sequence fills the batch.
-/// Padding always sits after the valid steps.</item>
+/// Padding sits after the valid steps, unless <see cref="PaddedAtStart"/> says it sits before them.</item>
 /// </list>
 /// Disposing the batch disposes its tensors.
 /// </summary>
@@ -28,8 +28,20 @@ public sealed record SequenceBatch(Tensor Inputs, Tensor Targets, Tensor? Length
     /// <summary>Features per time step (1 for token ids).</summary>
     public long Features => IsTokens ? 1 : Inputs.shape[2];
 
+    /// <summary>True when padding was put before the valid steps (pre-padding). SeqLab's models expect padding at the end.</summary>
+    public bool PaddedAtStart { get; init; }
+
     /// <summary>[batch, time] boolean mask, true at valid (non-padded) steps.</summary>
-    public Tensor Mask() => ValidMask(Lengths, Size, Length, Inputs.device);
+    public Tensor Mask()
+    {
+        if (!PaddedAtStart || Lengths is null) return ValidMask(Lengths, Size, Length, Inputs.device);
+        using var scope = NewDisposeScope();
+        var steps = arange(Length, device: Inputs.device).unsqueeze(0);
+        return steps.ge((Length - Lengths.to(Inputs.device)).unsqueeze(1)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Share of padded steps: 1 − Σ lengths / (batch × time).</summary>
+    public double PaddingFraction => Lengths is null ? 0 : 1 - Lengths.sum().item<long>() / (double)(Size * Length);
 
     /// <summary>[batch, time] boolean mask that is true where the step index is below the sequence's length (all true when <paramref name="lengths"/> is null).</summary>
     public static Tensor ValidMask(Tensor? lengths, long batch, long time, Device? device = null)

@@ -47,6 +47,35 @@ public sealed class AddingProblem
         return new SequenceBatch(inputs.MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// A variable-length batch: each sequence's length is drawn from [<paramref name="minLength"/>, <paramref name="maxLength"/>],
+    /// its markers fall one in each half of its own length, and the batch is padded at the end with lengths.
+    /// </summary>
+    public static SequenceBatch SampleVariable(int batchSize, int minLength, int maxLength, Generator generator)
+    {
+        if (minLength < 2 || maxLength < minLength) throw new ArgumentException($"need 2 ≤ minLength ≤ maxLength, got {minLength}, {maxLength}");
+        using var lengthDraws = randint(minLength, maxLength + 1, [batchSize], dtype: ScalarType.Int64, generator: generator);
+        using var valueDraws = rand([batchSize, maxLength], generator: generator);
+        using var markerDraws = rand([batchSize, 2], dtype: ScalarType.Float64, generator: generator);
+        var lengths = lengthDraws.data<long>().ToArray();
+        var values = valueDraws.data<float>().ToArray();
+        var uniforms = markerDraws.data<double>().ToArray();
+        var sequences = new float[batchSize][];
+        var targets = new float[batchSize];
+        for (int b = 0; b < batchSize; b++)
+        {
+            int length = (int)lengths[b], half = length / 2;
+            int first = (int)(uniforms[2 * b] * half), second = half + (int)(uniforms[2 * b + 1] * (length - half));
+            var sequence = new float[length * Features];
+            for (int t = 0; t < length; t++) sequence[t * Features] = values[b * maxLength + t];
+            sequence[first * Features + 1] = 1;
+            sequence[second * Features + 1] = 1;
+            targets[b] = values[b * maxLength + first] + values[b * maxLength + second];
+            sequences[b] = sequence;
+        }
+        return Collate.Features(sequences, Features, tensor(targets, [batchSize, 1]));
+    }
+
     /// <summary>Draws a fixed data set of <paramref name="count"/> sequences from its own seed (for validation and test sets).</summary>
     public SequenceBatch FixedSet(int count, long seed)
     {

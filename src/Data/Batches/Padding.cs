@@ -1,0 +1,130 @@
+using static TorchSharp.torch;
+
+namespace SeqLab.Data.Batches;
+
+/// <summary>Where padding goes.</summary>
+public enum PaddingSide
+{
+    /// <summary>After the valid steps (post-padding; what SeqLab's models expect, and what packing needs).</summary>
+    End,
+    /// <summary>Before the valid steps (pre-padding).</summary>
+    Start,
+}
+
+/// <summary>Which part of a too-long sequence survives truncation.</summary>
+public enum KeepPart
+{
+    /// <summary>Keep the first steps (cut the tail).</summary>
+    First,
+    /// <summary>Keep the last steps (cut the head).</summary>
+    Last,
+}
+
+/// <summary>How variable-length sequences become one padded batch.</summary>
+/// <param name="MaxLength">Truncate longer sequences to this many steps; null = no limit.</param>
+/// <param name="Side">Padding before or after the valid steps.</param>
+/// <param name="Keep">Which part of a too-long sequence to keep.</param>
+/// <param name="PadValue">Value of padded feature steps.</param>
+/// <param name="PadToken">Id of padded token steps (and of padded per-step class targets).</param>
+public sealed record PaddingOptions(int? MaxLength = null, PaddingSide Side = PaddingSide.End, KeepPart Keep = KeepPart.First, float PadValue = 0, long PadToken = 0);
+
+/// <summary>Pads and truncates sequences into a <see cref="SequenceBatch"/>, building each tensor once from one array.</summary>
+public static class Collate
+{
+    /// <summary>Feature sequences (each flattened [length × features]) with sequence-level <paramref name="targets"/>.</summary>
+    public static SequenceBatch Features(IReadOnlyList<float[]> sequences, int features, Tensor targets, PaddingOptions? options = null)
+    {
+        options ??= new PaddingOptions();
+        var lengths = Lengths(sequences.Select(s => s.Length / features), options);
+        long time = lengths.Max();
+        var inputs = new float[sequences.Count * time * features];
+        if (options.PadValue != 0) Array.Fill(inputs, options.PadValue);
+        for (int b = 0; b < sequences.Count; b++)
+            Place(sequences[b], features, lengths[b], time, options, inputs.AsSpan((int)(b * time * features), (int)(time * features)));
+        return new SequenceBatch(tensor(inputs, [sequences.Count, time, features]), targets, tensor(lengths)) { PaddedAtStart = options.Side == PaddingSide.Start };
+    }
+
+    /// <summary>Token sequences with sequence-level <paramref name="targets"/>.</summary>
+    public static SequenceBatch Tokens(IReadOnlyList<long[]> sequences, Tensor targets, PaddingOptions? options = null)
+    {
+        options ??= new PaddingOptions();
+        var (inputs, lengths, time) = PadTokens(sequences, options);
+        return new SequenceBatch(tensor(inputs, [sequences.Count, time]), targets, tensor(lengths)) { PaddedAtStart = options.Side == PaddingSide.Start };
+    }
+
+    /// <summary>Token sequences with per-step class targets of the same lengths (tagging, copy memory).</summary>
+    public static SequenceBatch TokensPerStep(IReadOnlyList<long[]> sequences, IReadOnlyList<long[]> stepTargets, PaddingOptions? options = null)
+    {
+        options ??= new PaddingOptions();
+        for (int b = 0; b < sequences.Count; b++)
+            if (sequences[b].Length != stepTargets[b].Length)
+                throw new ArgumentException($"sequence {b} has {sequences[b].Length} steps but {stepTargets[b].Length} targets");
+        var (inputs, lengths, time) = PadTokens(sequences, options);
+        var (targets, _, _) = PadTokens(stepTargets, options);
+        return new SequenceBatch(tensor(inputs, [sequences.Count, time]), tensor(targets, [sequences.Count, time]), tensor(lengths)) { PaddedAtStart = options.Side == PaddingSide.Start };
+    }
+
+    static (long[] Values, long[] Lengths, long Time) PadTokens(IReadOnlyList<long[]> sequences, PaddingOptions options)
+    {
+        var lengths = Lengths(sequences.Select(s => s.Length), options);
+        long time = lengths.Max();
+        var values = new long[sequences.Count * time];
+        if (options.PadToken != 0) Array.Fill(values, options.PadToken);
+        for (int b = 0; b < sequences.Count; b++)
+        {
+            var source = sequences[b].AsSpan(options.Keep == KeepPart.First ? 0 : sequences[b].Length - (int)lengths[b], (int)lengths[b]);
+            int offset = options.Side == PaddingSide.End ? 0 : (int)(time - lengths[b]);
+            source.CopyTo(values.AsSpan((int)(b * time) + offset));
+        }
+        return (values, lengths, time);
+    }
+
+    static void Place(float[] sequence, int features, long length, long time, PaddingOptions options, Span<float> row)
+    {
+        int total = sequence.Length / features;
+        var source = sequence.AsSpan((options.Keep == KeepPart.First ? 0 : total - (int)length) * features, (int)length * features);
+        int offset = options.Side == PaddingSide.End ? 0 : (int)(time - length) * features;
+        source.CopyTo(row[offset..]);
+    }
+
+    static long[] Lengths(IEnumerable<int> lengths, PaddingOptions options)
+    {
+        var result = lengths.Select(l => (long)(options.MaxLength is int max ? Math.Min(l, max) : l)).ToArray();
+        if (result.Length == 0) throw new ArgumentException("cannot collate an empty batch");
+        if (result.Any(l => l < 1)) throw new ArgumentException("every sequence needs at least one step");
+        return result;
+    }
+}
+
+/// <summary>
+/// Groups sequences of similar length into batches to cut padding: shuffle (seeded), take pools of
+/// <c>batchSize × poolBatches</c>, sort each pool by length, cut it into batches, shuffle the batch order.
+/// </summary>
+public static class Bucketing
+{
+    /// <summary>Batches of indices into <paramref name="lengths"/>; with <paramref name="poolBatches"/> = 1 it is plain shuffled batching.</summary>
+    public static List<int[]> Batches(IReadOnlyList<int> lengths, int batchSize, int poolBatches, int seed)
+    {
+        if (batchSize < 1 || poolBatches < 1) throw new ArgumentException("batch size and pool size must be at least 1");
+        var random = new Random(seed);
+        var order = Enumerable.Range(0, lengths.Count).ToArray();
+        random.Shuffle(order);
+        var batches = new List<int[]>();
+        foreach (var pool in order.Chunk(batchSize * poolBatches))
+            batches.AddRange(pool.OrderBy(i => lengths[i]).Chunk(batchSize));
+        random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batches));
+        return batches;
+    }
+
+    /// <summary>Share of padded steps over all <paramref name="batches"/> when each is padded to its longest member.</summary>
+    public static double PaddingFraction(IReadOnlyList<int> lengths, IEnumerable<int[]> batches)
+    {
+        long valid = 0, total = 0;
+        foreach (var batch in batches)
+        {
+            valid += batch.Sum(i => (long)lengths[i]);
+            total += (long)batch.Length * batch.Max(i => lengths[i]);
+        }
+        return total == 0 ? 0 : 1 - valid / (double)total;
+    }
+}
