@@ -247,6 +247,7 @@ public class DataProcessingTests
     {
         string text = TextCorpus.Load(TestPaths.Data("tinyshakespeare", "input.txt"));
         string passage = text[..5000];
+        Assert.Equal(["O'er", "the", "hill", ",", "don't", "\n", "stop", "!", "'", "tis"], WordTokenizer.Split("O'er the hill, don't\nstop! 'tis"));
         var words = new WordTokenizer(text, minimumCount: 2);
         Assert.Equal(0, words.Encode("Zyzzyva")[0]); // unseen word → <unk>
         Assert.StartsWith("First Citizen:\nBefore we proceed any further, hear me speak.", words.Decode(words.Encode(passage)));

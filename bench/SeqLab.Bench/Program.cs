@@ -1,0 +1,97 @@
+// SeqLab benchmarks: data loading and the batch pipeline, each beside the training step it must keep up with.
+// Run: dotnet run --project bench/SeqLab.Bench -c Release [-- data]
+using System.Diagnostics;
+using SeqLab.Data.Dna;
+using SeqLab.Data.Synthetic;
+using SeqLab.Data.Text;
+using SeqLab.Data.TimeSeries;
+using SeqLab.Experiments.Training;
+using SeqLab.Models;
+using SeqLab.Models.Recurrent;
+using SeqLab.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+TorchRuntime.EnsureLoaded();
+torch.set_num_threads(2);
+string root = AppContext.BaseDirectory;
+while (!File.Exists(Path.Combine(root, "Toolkit.sln"))) root = Path.GetDirectoryName(root)!;
+string Data(params string[] parts) => Path.Combine([root, "data", .. parts]);
+
+// Median wall time of `repeats` runs after one warm-up.
+static double Median(Action action, int repeats = 5)
+{
+    action();
+    var times = new List<double>();
+    for (int i = 0; i < repeats; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        action();
+        times.Add(clock.Elapsed.TotalMilliseconds);
+    }
+    return times.Order().ElementAt(repeats / 2);
+}
+
+Console.WriteLine("## Loading and encoding the shipped files (median of 5, ms)");
+Console.WriteLine("| file | what | ms |\n|---|---|---|");
+string shakespeare = "";
+var loads = new (string File, string What, Action Run)[]
+{
+    ("tinyshakespeare/input.txt", "load + char vocabulary + encode 1.1 M chars", () => { shakespeare = TextCorpus.Load(Data("tinyshakespeare", "input.txt")); new CharacterTokenizer(shakespeare).Encode(shakespeare); }),
+    ("tinyshakespeare/input.txt", "word vocabulary + encode", () => new WordTokenizer(shakespeare).Encode(shakespeare)),
+    ("tinyshakespeare/input.txt", "GPT-2 BPE subword vocabulary + encode", () => new SubwordTokenizer(shakespeare).Encode(shakespeare)),
+    ("stocks_yahoo/orcl-1995-2014.txt", "load 5,036 rows + DataFrame", () => TimeSeriesTable.LoadYahoo(Data("stocks_yahoo", "orcl-1995-2014.txt")).ToDataFrame()),
+    ("stocks_yahoo/^GSPC.csv", "load + 30-step log-return windows, scaled", () => ForecastWindows.Build(new ForecastOptions("Close", ["Close", "Volume"]), TimeSeriesTable.LoadYahoo(Data("stocks_yahoo", "^GSPC.csv")))),
+    ("daily_min_temperatures/…csv", "load 3,650 rows", () => TimeSeriesTable.Load(Data("daily_min_temperatures", "daily-min-temperatures.csv"), new TimeSeriesOptions("Date"))),
+    ("dna_uci_splice/splice.data", "load 3,190 records + one-hot batch", () => { var r = DnaReaders.ReadUci(Data("dna_uci_splice", "splice.data")); DnaEncoding.OneHotBatch(r, ["EI", "IE", "N"]).Dispose(); }),
+    ("dna_ecoli_promoters_fasta/*.fa", "load 3,839 FASTA records + 3-mers", () => { foreach (var f in new[] { "Ecoli_prom.fa", "Ecoli_non_prom.fa" }) foreach (var r in DnaReaders.ReadFasta(Data("dna_ecoli_promoters_fasta", f), _ => "x")) DnaEncoding.KmerTokens(r.Sequence, 3); }),
+};
+foreach (var (file, what, run) in loads)
+    Console.WriteLine($"| {file} | {what} | {Median(run):F1} |");
+
+Console.WriteLine();
+Console.WriteLine("## Batch pipeline beside a training step (batch 64; LSTM hidden 64, Adam; 2 threads)");
+Console.WriteLine("| data | batches/s | LSTM train steps/s on it | pipeline share of a step |\n|---|---|---|---|");
+using var generator = new Generator(1);
+var adding = new AddingProblem(50);
+var copy = new CopyMemory(30);
+var order = new TemporalOrder(50);
+var gspc = ForecastWindows.Build(new ForecastOptions("Close", ["Close", "Volume"]), TimeSeriesTable.LoadYahoo(Data("stocks_yahoo", "^GSPC.csv")));
+var text = new LanguageModelData(new CharacterTokenizer(shakespeare).Encode(shakespeare), 64, 64, 0.1);
+var random = new Random(1);
+var cases = new (string Name, Func<SeqLab.Data.Batches.SequenceBatch> Batch, SequenceModelOptions Model)[]
+{
+    ("adding T=50", () => adding.Sample(64, generator), new(InputOptions.ForFeatures(2), new RecurrentOptions(RecurrentKind.Lstm, 64), new HeadOptions(TaskKind.SequenceRegression, 1))),
+    ("adding T∈[25,50], padded", () => AddingProblem.SampleVariable(64, 25, 50, generator), new(InputOptions.ForFeatures(2), new RecurrentOptions(RecurrentKind.Lstm, 64), new HeadOptions(TaskKind.SequenceRegression, 1))),
+    ("copy memory T=30", () => copy.Sample(64, generator), new(InputOptions.ForTokens(10, 16), new RecurrentOptions(RecurrentKind.Lstm, 64), new HeadOptions(TaskKind.StepClassification, 9))),
+    ("temporal order L=50", () => order.Sample(64, generator), new(InputOptions.ForFeatures(6), new RecurrentOptions(RecurrentKind.Lstm, 64), new HeadOptions(TaskKind.SequenceClassification, 4))),
+    ("^GSPC windows", () => gspc.Train.ToBatch(Enumerable.Range(0, 64).Select(_ => random.Next(gspc.Train.Count)).ToArray()), new(InputOptions.ForFeatures(2), new RecurrentOptions(RecurrentKind.Lstm, 64), new HeadOptions(TaskKind.SequenceRegression, 1))),
+    ("Shakespeare chars, 64-token windows", () => text.SampleTraining(64, generator), new(InputOptions.ForTokens(65, 32), new RecurrentOptions(RecurrentKind.Lstm, 64), new HeadOptions(TaskKind.LanguageModel))),
+};
+foreach (var (name, makeBatch, modelOptions) in cases)
+{
+    const int count = 200;
+    var clock = Stopwatch.StartNew();
+    for (int i = 0; i < count; i++)
+    {
+        using var scope = NewDisposeScope();
+        makeBatch().Dispose();
+    }
+    double batchesPerSecond = count / clock.Elapsed.TotalSeconds;
+
+    torch.manual_seed(1);
+    var model = new SequenceModel(modelOptions);
+    using var optimizer = optim.Adam(model.parameters(), 1e-3);
+    const int steps = 60;
+    clock.Restart();
+    for (int i = 0; i < steps; i++)
+    {
+        using var scope = NewDisposeScope();
+        using var batch = makeBatch();
+        optimizer.zero_grad();
+        SeqLab.Models.Heads.SequenceLoss.Compute(model.Task, model.Forward(batch.Inputs, batch.Lengths), batch.Targets, batch.Lengths).backward();
+        optimizer.step();
+    }
+    double stepsPerSecond = steps / clock.Elapsed.TotalSeconds;
+    Console.WriteLine($"| {name} | {batchesPerSecond:F0} | {stepsPerSecond:F1} | {100 * stepsPerSecond / batchesPerSecond:F1} % |");
+}
