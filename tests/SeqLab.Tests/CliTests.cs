@@ -52,7 +52,7 @@ public class CliTests
         var (exitCode, output) = Seqlab("validate", TestData("tiny.yaml"));
         Assert.Equal(0, exitCode);
         Assert.Contains("batch 'tiny' with 2 experiment(s)", output);
-        Assert.Contains("lstm: lstm (hidden 12, layers 1) on adding T=12, 30 steps", output);
+        Assert.Contains("lstm: lstm on adding, 30 steps, seed 3", output);
     }
 
     [Fact]
@@ -78,8 +78,10 @@ public class CliTests
             Assert.Equal(Enumerable.Range(1, 30), Ints(metrics.Columns["step"]));
 
             var evaluation = DataFrame.LoadCsv(Path.Combine(folder, "evaluation.csv"));
-            Assert.Equal(["validation", "validation", "validation", "test"], evaluation.Columns["split"].Cast<string>());
-            Assert.Equal([10, 20, 30, 30], Ints(evaluation.Columns["step"]));
+            var losses = Enumerable.Range(0, (int)evaluation.Rows.Count).Where(i => (string)evaluation.Columns["metric"][i] == "loss").ToList();
+            Assert.Equal(["validation", "validation", "validation", "test"], losses.Select(i => (string)evaluation.Columns["split"][i]));
+            Assert.Equal([10, 20, 30, 30], losses.Select(i => Convert.ToInt32(evaluation.Columns["step"][i])));
+            Assert.Contains("rmse", evaluation.Columns["metric"].Cast<string>());
 
             var time = DataFrame.LoadCsv(Path.Combine(folder, "grad_time.csv"));
             Assert.Equal(4 * 12, time.Rows.Count); // logged steps 1, 10, 20, 30 × 12 time steps
@@ -96,7 +98,7 @@ public class CliTests
 
             using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
             Assert.Equal("completed", summary.RootElement.GetProperty("status").GetString());
-            Assert.Equal(1.0 / 6.0, summary.RootElement.GetProperty("baseline_mse").GetDouble(), 12);
+            Assert.Equal(1.0 / 6.0, summary.RootElement.GetProperty("baseline_loss").GetDouble(), 12);
         }
         var batchSummary = DataFrame.LoadCsv(Path.Combine(batch, "summary.csv"));
         Assert.Equal(2, batchSummary.Rows.Count);

@@ -20,9 +20,9 @@ public class ConfigLoaderTests
         Assert.Equal(["rnn-tanh", "lstm"], batch.Experiments.Select(e => e.Name));
         var rnn = batch.Experiments[0];
         var lstm = batch.Experiments[1];
-        Assert.Equal(new DatasetConfig("adding", 12, 64, 64), rnn.Dataset);
-        Assert.Equal(new ModelConfig("rnn", 8, 1), rnn.Model);
-        Assert.Equal(new ModelConfig("lstm", 12, 1), lstm.Model);
+        Assert.Equal(new DatasetConfig("adding") { Length = 12, ValidationSize = 64, TestSize = 64 }, rnn.Dataset);
+        Assert.Equal(new ModelConfig("rnn") { HiddenSize = 8 }, rnn.Model);
+        Assert.Equal(new ModelConfig("lstm") { HiddenSize = 12 }, lstm.Model);
         Assert.Equal(1.0, rnn.Training.ClipGradNorm);
         Assert.Null(lstm.Training.ClipGradNorm);
         Assert.Equal(30, lstm.Training.Steps);
@@ -36,8 +36,8 @@ public class ConfigLoaderTests
         var batch = ConfigLoader.Parse("experiments:\n  - name: a\n    model: gru\n    dataset: adding\n", "/tmp/my-study.yaml");
         Assert.Equal("my-study", batch.Name);
         var e = Assert.Single(batch.Experiments);
-        Assert.Equal(new DatasetConfig("adding", 50, 1000, 2000), e.Dataset);
-        Assert.Equal(new ModelConfig("gru", 64, 1), e.Model);
+        Assert.Equal(new DatasetConfig("adding"), e.Dataset);
+        Assert.Equal(new ModelConfig("gru"), e.Model);
         Assert.Equal(1000, e.Training.Steps);
         Assert.Null(e.Training.ClipGradNorm);
     }
@@ -67,7 +67,7 @@ public class ConfigLoaderTests
         var error = Assert.Single(Assert.Throws<ConfigException>(() => ConfigLoader.Load(TestData("unknown-model.yaml"))).Errors);
         Assert.Equal((10, 13), (error.Line, error.Column));
         Assert.Contains("unknown model architecture 'lstn'", error.Message);
-        Assert.Contains("valid choices: rnn, rnn_relu, lstm, gru", error.Message);
+        Assert.Contains("valid choices: rnn, rnn_relu, lstm, gru, transformer", error.Message);
         Assert.Contains("did you mean 'lstm'?", error.Message);
     }
 
@@ -80,7 +80,7 @@ public class ConfigLoaderTests
     [InlineData("experiments: []\n", 1, 14, "expected a non-empty list")]
     [InlineData("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n    training: {learning_rate: 0}\n", 5, 31, "training.learning_rate: 0 is out of range; expected a value > 0")]
     [InlineData("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n    training: {steps: \"10\"}\n", 5, 23, "expected an integer, found the string '10'")]
-    [InlineData("experiments:\n  - name: a\n    model: rnn\n    dataset: {type: adding, length: 1}\n", 4, 37, "dataset.length: 1 is out of range; expected a value >= 2 and <= 100000")]
+    [InlineData("experiments:\n  - name: a\n    model: rnn\n    dataset: {type: adding, length: 0}\n", 4, 37, "dataset.length: 0 is out of range; expected a value >= 1 and <= 100000")]
     [InlineData("experiments:\n  - name: a b\n    model: rnn\n    dataset: adding\n", 2, 11, "not a valid folder name")]
     [InlineData("experiments:\n  - name: a\n    model: [rnn]\n    dataset: adding\n", 3, 12, "model: expected a model name or a mapping, found a list")]
     [InlineData("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n  - name: a\n    model: lstm\n    dataset: adding\n", 5, 5, "used twice")]
@@ -105,7 +105,7 @@ public class ConfigLoaderTests
         var exception = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(
             "experiments:\n  - name: a\n    model: rnnn\n    dataset: adding\n    training: {steps: -1, colour: red}\n", "study.yaml"));
         Assert.Equal([3, 5, 5], exception.Errors.Select(e => e.Line));
-        Assert.Equal("study.yaml:3:12: model.type: unknown model architecture 'rnnn'; valid choices: rnn, rnn_relu, lstm, gru (did you mean 'rnn'?)",
+        Assert.Equal("study.yaml:3:12: model.type: unknown model architecture 'rnnn'; valid choices: rnn, rnn_relu, lstm, gru, transformer (did you mean 'rnn'?)",
             exception.Errors[0].ToString());
     }
 

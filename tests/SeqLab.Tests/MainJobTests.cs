@@ -25,8 +25,8 @@ public class MainJobTests(ITestOutputHelper output)
 
         var lstm = byName["lstm"];
         var rnn = byName["rnn"];
-        Assert.True(lstm.GetProperty("test_mse").GetDouble() < 0.1 * baseline, "the LSTM should end far below the 1/6 baseline");
-        Assert.True(rnn.GetProperty("test_mse").GetDouble() > 0.7 * baseline, "the tanh RNN should stay near the 1/6 baseline");
+        Assert.True(lstm.GetProperty("test_loss").GetDouble() < 0.1 * baseline, "the LSTM should end far below the 1/6 baseline");
+        Assert.True(rnn.GetProperty("test_loss").GetDouble() > 0.7 * baseline, "the tanh RNN should stay near the 1/6 baseline");
         Assert.True(lstm.GetProperty("gradient_ratio_last").GetDouble() > 1e-2, "the trained LSTM passes gradient back to x_1");
         Assert.True(rnn.GetProperty("gradient_ratio_last").GetDouble() < 1e-3, "the tanh RNN's gradient at x_1 stays vanishing");
     }

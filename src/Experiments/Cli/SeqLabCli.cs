@@ -80,7 +80,7 @@ public static class SeqLabCli
         if (batch is null) return InvalidConfig;
         writer.WriteLine($"{file}: valid; batch '{batch.Name}' with {batch.Experiments.Count} experiment(s):");
         foreach (var e in batch.Experiments)
-            writer.WriteLine($"  {e.Name}: {e.Model.Type} (hidden {e.Model.HiddenSize}, layers {e.Model.Layers}) on {e.Dataset.Type} T={e.Dataset.Length}, {e.Training.Steps} steps");
+            writer.WriteLine($"  {e.Name}: {e.Model.Type} on {e.Dataset.Type}, {e.Training.Steps} steps, seed {e.Training.Seed}");
         return Success;
     }
 
@@ -112,13 +112,15 @@ public static class SeqLabCli
     static Table SummaryTable(IReadOnlyList<ExperimentSummary> summaries)
     {
         var table = new Table().Title("Summary")
-            .AddColumns("experiment", "model", "status", "test MSE", "baseline MSE", "MSE / baseline", "grad x₁/x_T start → end", "clipped", "time");
+            .AddColumns("experiment", "model", "data", "status", "test loss", "baseline", "loss / baseline", "metric", "grad x₁/x_T start → end", "clipped", "time");
         foreach (var s in summaries)
         {
-            string Number(double? value, string format) => value is double d ? d.ToString(format, CultureInfo.InvariantCulture) : "–";
+            string Number(double? value, string format) => value is double d && double.IsFinite(d) ? d.ToString(format, CultureInfo.InvariantCulture) : "–";
+            string metric = new[] { "accuracy", "perplexity", "mase", "rmse" }.FirstOrDefault(s.TestMetrics.ContainsKey) is string name
+                ? $"{name} {Number(s.TestMetrics[name], "F3")}" : "–";
             table.AddRow(
-                Markup.Escape(s.Name), Markup.Escape(s.Model), Markup.Escape(s.Status),
-                Number(s.TestMse, "F4"), Number(s.BaselineMse, "F4"), Number(s.TestMse / s.BaselineMse, "F3"),
+                Markup.Escape(s.Name), Markup.Escape(s.Model), Markup.Escape(s.Dataset), Markup.Escape(s.Status),
+                Number(s.TestLoss, "F4"), Number(s.BaselineLoss, "F4"), Number(s.TestLoss / s.BaselineLoss, "F3"), Markup.Escape(metric),
                 $"{Number(s.GradientRatioFirst, "E1")} → {Number(s.GradientRatioLast, "E1")}",
                 $"{s.ClipFraction:P0}", $"{s.WallSeconds:F1} s");
         }

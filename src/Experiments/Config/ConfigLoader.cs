@@ -36,8 +36,24 @@ public static partial class ConfigLoader
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex SafeName();
 
-    /// <summary>A key with the node that set it, so errors point at the right line even after merging defaults.</summary>
-    sealed record Entry(YamlScalarNode Key, YamlNode Value);
+    /// <summary>A key with the node that set it, so errors point at the right line even after merging defaults; <c>Own</c> when the experiment itself set it.</summary>
+    sealed record Entry(YamlScalarNode Key, YamlNode Value, bool Own = false);
+
+    /// <summary>"feature_columns" → "FeatureColumns": how schema keys name the typed records' properties.</summary>
+    internal static string PropertyName(string key) =>
+        string.Concat(key.Split('_').Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
+
+    static T Populate<T>(T record, Dictionary<string, object?> values, SectionSpec section, string? type)
+    {
+        foreach (var field in section.Fields.Where(f => f.Key != "type" && f.Applies(type)))
+        {
+            if (!values.TryGetValue(field.Key, out var value)) continue;
+            var property = typeof(T).GetProperty(PropertyName(field.Key)) ?? throw new InvalidOperationException($"{typeof(T).Name} has no property for '{field.Key}'");
+            var target = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            property.SetValue(record, value is null ? null : target == typeof(int) ? checked((int)(long)value) : Convert.ChangeType(value, target, CultureInfo.InvariantCulture));
+        }
+        return record;
+    }
 
     sealed class Binder(string file)
     {
@@ -137,7 +153,7 @@ public static partial class ConfigLoader
                 var merged = defaults.TryGetValue(section.Name, out var fromDefaults) ? new Dictionary<string, Entry>(fromDefaults) : [];
                 if (entries.TryGetValue(section.Name, out var own))
                     foreach (var (key, entry) in SectionEntries(section, own))
-                        merged[key] = entry;
+                        merged[key] = entry with { Own = true };
                 values[section.Name] = BindSection(section, merged, node, name);
             }
             if (name is null || Errors.Count > 0) return null;
@@ -146,14 +162,33 @@ public static partial class ConfigLoader
             var model = values["model"];
             var training = values["training"];
             var monitoring = values["monitoring"];
+            string datasetType = (string)dataset["type"]!, modelType = (string)model["type"]!;
+            if (datasetType is "text" or "forecast" or "dna")
+            {
+                if (dataset.GetValueOrDefault("path") is not string relative)
+                {
+                    Error(node, $"experiment '{name}': dataset type '{datasetType}' needs 'dataset.path' (the data file)");
+                    return null;
+                }
+                string resolved = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", relative));
+                if (!File.Exists(resolved))
+                {
+                    Error(pathNodes[name], $"dataset.path: file not found: {resolved}");
+                    return null;
+                }
+                dataset["path"] = resolved;
+            }
             return new ExperimentConfig(
                 name,
-                new DatasetConfig((string)dataset["type"]!, Int(dataset, "length"), Int(dataset, "validation_size"), Int(dataset, "test_size")),
-                new ModelConfig((string)model["type"]!, Int(model, "hidden_size"), Int(model, "layers")),
+                Populate(new DatasetConfig(datasetType), dataset, Schema.Dataset, datasetType),
+                Populate(new ModelConfig(modelType), model, Schema.Model, modelType),
                 new TrainingOptions(Int(training, "steps"), Int(training, "batch_size"), (double)training["learning_rate"]!,
-                    (double?)training["clip_grad_norm"], (long)training["seed"]!, Int(training, "threads"), Int(training, "eval_every")),
+                    (double?)training["clip_grad_norm"], (long)training["seed"]!, Int(training, "threads"), Int(training, "eval_every"))
+                { Optimizer = (string)training["optimizer"]! },
                 new MonitoringOptions(Int(monitoring, "log_every")));
         }
+
+        readonly Dictionary<string, YamlNode> pathNodes = [];
 
         static int Int(Dictionary<string, object?> values, string key) => checked((int)(long)values[key]!);
 
@@ -174,10 +209,21 @@ public static partial class ConfigLoader
         Dictionary<string, object?> BindSection(SectionSpec section, Dictionary<string, Entry> entries, YamlNode experimentNode, string? experimentName)
         {
             var values = new Dictionary<string, object?>();
+            string? type = null;
+            if (section.Find("type") is FieldSpec typeField && entries.TryGetValue("type", out var typeEntry))
+                type = Convert(section, typeField, typeEntry) as string;
             foreach (var field in section.Fields)
             {
                 if (entries.TryGetValue(field.Key, out var entry))
-                    values[field.Key] = Convert(section, field, entry);
+                {
+                    if (field.Applies(type))
+                    {
+                        values[field.Key] = field.Key == "type" ? type : Convert(section, field, entry);
+                        if (field.Key == "path" && experimentName is not null) pathNodes[experimentName] = entry.Value;
+                    }
+                    else if (entry.Own)
+                        Error(entry.Key, $"{section.Name}.{field.Key} does not apply to {section.Name} type '{type}' (it applies to: {string.Join(", ", field.AppliesTo)})");
+                }
                 else if (field.Required)
                 {
                     string where = experimentName is null ? "experiment" : $"experiment '{experimentName}'";
@@ -198,8 +244,19 @@ public static partial class ConfigLoader
                 FieldKind.Integer => "an integer",
                 FieldKind.Number => "a number",
                 FieldKind.Choice => $"one of: {string.Join(", ", field.Choices)}",
+                FieldKind.Boolean => "true or false",
+                FieldKind.Names => "a list of names",
                 _ => "a string",
             };
+            if (field.Kind == FieldKind.Names && entry.Value is YamlSequenceNode list)
+            {
+                var names = new List<string>();
+                foreach (var item in list.Children)
+                    if (item is YamlScalarNode { Value: { Length: > 0 } text1 }) names.Add(text1.Trim());
+                    else Error(item, $"{path}: expected a name, found {Describe(item)}");
+                if (names.Count == 0) Error(entry.Value, $"{path}: expected at least one name");
+                return string.Join(",", names);
+            }
             if (entry.Value is not YamlScalarNode scalar)
             {
                 Error(entry.Value, $"{path}: expected {expected}, found {Describe(entry.Value)}");
@@ -228,6 +285,13 @@ public static partial class ConfigLoader
                         return null;
                     }
                     return InRange(field, path, scalar, real) ? real : null;
+                case FieldKind.Boolean:
+                    if (!quoted && text is "true" or "True" or "TRUE") return true;
+                    if (!quoted && text is "false" or "False" or "FALSE") return false;
+                    Error(scalar, $"{path}: expected true or false, found {(quoted ? "the string " : "")}'{text}'");
+                    return null;
+                case FieldKind.Names:
+                    return string.Join(",", text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
                 case FieldKind.Choice:
                     if (field.Choices.Contains(text)) return text;
                     Error(scalar, $"{path}: unknown {field.Help} '{text}'; valid choices: {string.Join(", ", field.Choices)}{Suggest(text, field.Choices)}");

@@ -2,18 +2,89 @@ using SeqLab.Experiments.Training;
 
 namespace SeqLab.Experiments.Config;
 
-/// <summary>Which data an experiment trains on.</summary>
-/// <param name="Type">Data set name (see <see cref="Schema.DatasetTypes"/>).</param>
-/// <param name="Length">Sequence length T.</param>
-/// <param name="ValidationSize">Sequences in the fixed validation set.</param>
-/// <param name="TestSize">Sequences in the fixed test set.</param>
-public sealed record DatasetConfig(string Type, int Length, int ValidationSize, int TestSize);
+/// <summary>Which data an experiment trains on; the keys that apply depend on <see cref="Type"/> (see docs/experiments.md).</summary>
+public sealed record DatasetConfig(string Type)
+{
+    /// <summary>Sequence length T (synthetic probes).</summary>
+    public int Length { get; init; } = 50;
+    /// <summary>Shortest length for variable-length probes; null = fixed length.</summary>
+    public int? MinLength { get; init; }
+    /// <summary>Fixed validation-set size (synthetic probes).</summary>
+    public int ValidationSize { get; init; } = 1000;
+    /// <summary>Fixed test-set size (synthetic probes).</summary>
+    public int TestSize { get; init; } = 2000;
+    /// <summary>Data file (text, forecast, dna), as resolved against the experiments file's folder.</summary>
+    public string? Path { get; init; }
+    /// <summary>char, word or subword.</summary>
+    public string Tokenizer { get; init; } = "char";
+    /// <summary>Tokens per language-modelling window.</summary>
+    public int Context { get; init; } = 64;
+    /// <summary>Validation share.</summary>
+    public double ValidationFraction { get; init; } = 0.1;
+    /// <summary>Test share.</summary>
+    public double TestFraction { get; init; } = 0.1;
+    /// <summary>Date column of a forecast CSV.</summary>
+    public string DateColumn { get; init; } = "Date";
+    /// <summary>Forecast target column.</summary>
+    public string TargetColumn { get; init; } = "Close";
+    /// <summary>Comma-separated feature columns.</summary>
+    public string FeatureColumns { get; init; } = "Close";
+    /// <summary>level, return or log_return.</summary>
+    public string Target { get; init; } = "log_return";
+    /// <summary>level, return or log_return.</summary>
+    public string FeatureTransform { get; init; } = "log_return";
+    /// <summary>Forecast horizon.</summary>
+    public int Horizon { get; init; } = 1;
+    /// <summary>Forecast input window.</summary>
+    public int Window { get; init; } = 30;
+    /// <summary>error, drop or forward_fill.</summary>
+    public string Missing { get; init; } = "drop";
+    /// <summary>one_hot or kmer.</summary>
+    public string Encoding { get; init; } = "one_hot";
+    /// <summary>k-mer size.</summary>
+    public int K { get; init; } = 3;
+}
 
-/// <summary>Which model an experiment trains.</summary>
-/// <param name="Type">Model name (see <see cref="Schema.ModelTypes"/>).</param>
-/// <param name="HiddenSize">Units per layer.</param>
-/// <param name="Layers">Stacked layers.</param>
-public sealed record ModelConfig(string Type, int HiddenSize, int Layers);
+/// <summary>Which model an experiment trains; the keys that apply depend on <see cref="Type"/>.</summary>
+public sealed record ModelConfig(string Type)
+{
+    /// <summary>Recurrent units per layer and direction.</summary>
+    public int HiddenSize { get; init; } = 64;
+    /// <summary>Layers or blocks.</summary>
+    public int Layers { get; init; } = 1;
+    /// <summary>Read both ways.</summary>
+    public bool Bidirectional { get; init; }
+    /// <summary>Dropout.</summary>
+    public double Dropout { get; init; }
+    /// <summary>LayerNorm on recurrent outputs.</summary>
+    public bool LayerNorm { get; init; }
+    /// <summary>default, xavier, orthogonal or identity.</summary>
+    public string Initialisation { get; init; } = "default";
+    /// <summary>LSTM forget-gate bias.</summary>
+    public double? ForgetGateBias { get; init; }
+    /// <summary>Recurrent spectral radius.</summary>
+    public double? SpectralRadius { get; init; }
+    /// <summary>Step-by-step twin.</summary>
+    public bool Unrolled { get; init; }
+    /// <summary>Transformer d_model.</summary>
+    public int ModelSize { get; init; } = 64;
+    /// <summary>Attention heads.</summary>
+    public int Heads { get; init; } = 4;
+    /// <summary>Feed-forward width (null: 4 × d_model).</summary>
+    public int? FeedForwardSize { get; init; }
+    /// <summary>sinusoidal or learned.</summary>
+    public string Positional { get; init; } = "sinusoidal";
+    /// <summary>Causal attention.</summary>
+    public bool Causal { get; init; }
+    /// <summary>Pre-norm blocks.</summary>
+    public bool PreNorm { get; init; } = true;
+    /// <summary>Longest sequence for a Transformer.</summary>
+    public int MaxLength { get; init; } = 4096;
+    /// <summary>Embedding width for token inputs.</summary>
+    public int EmbeddingSize { get; init; } = 32;
+    /// <summary>Tie a language model's output layer to its embedding.</summary>
+    public bool TieWeights { get; init; }
+}
 
 /// <summary>One fully resolved experiment: the defaults merged with its own settings.</summary>
 public sealed record ExperimentConfig(string Name, DatasetConfig Dataset, ModelConfig Model, TrainingOptions Training, MonitoringOptions Monitoring);

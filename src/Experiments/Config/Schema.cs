@@ -11,9 +11,13 @@ public enum FieldKind
     Text,
     /// <summary>One of a fixed list of names.</summary>
     Choice,
+    /// <summary>true or false.</summary>
+    Boolean,
+    /// <summary>A list of names (a YAML list, or one comma-separated string); stored comma-separated.</summary>
+    Names,
 }
 
-/// <summary>One key of a section: its type, default, allowed range or names, and a line of help.</summary>
+/// <summary>One key of a section: its type, default, allowed range or names, the types it applies to, and a line of help.</summary>
 public sealed record FieldSpec(string Key, FieldKind Kind, object? Default, string Help)
 {
     /// <summary>Smallest allowed value (numbers).</summary>
@@ -24,10 +28,15 @@ public sealed record FieldSpec(string Key, FieldKind Kind, object? Default, stri
     public double Maximum { get; init; } = double.PositiveInfinity;
     /// <summary>Allowed names (<see cref="FieldKind.Choice"/>).</summary>
     public IReadOnlyList<string> Choices { get; init; } = [];
-    /// <summary>Whether <c>null</c> (or <c>~</c>) is accepted, meaning "off".</summary>
+    /// <summary>Whether <c>null</c> (or <c>~</c>) is accepted, meaning "off" or "not set".</summary>
     public bool Nullable { get; init; }
     /// <summary>Whether the key must be given (in the experiment or in <c>defaults</c>).</summary>
     public bool Required { get; init; }
+    /// <summary>The section <c>type</c>s this key means something for; empty = all.</summary>
+    public IReadOnlyList<string> AppliesTo { get; init; } = [];
+
+    /// <summary>Whether this key means something for the section type <paramref name="type"/>.</summary>
+    public bool Applies(string? type) => AppliesTo.Count == 0 || type is null || AppliesTo.Contains(type);
 }
 
 /// <summary>A named block of keys (<c>dataset</c>, <c>model</c>, <c>training</c>, <c>monitoring</c>).</summary>
@@ -37,14 +46,17 @@ public sealed record SectionSpec(string Name, IReadOnlyList<FieldSpec> Fields)
     public FieldSpec? Find(string key) => Fields.FirstOrDefault(f => f.Key == key);
 }
 
-/// <summary>The typed schema of <c>experiments.yaml</c>: every key, its type, range and default.</summary>
+/// <summary>The typed schema of <c>experiments.yaml</c>: every key, its type, range, default and the types it applies to.</summary>
 public static class Schema
 {
+    static readonly string[] Recurrent = ["rnn", "rnn_relu", "lstm", "gru"];
+    static readonly string[] Synthetic = ["adding", "copy_memory", "temporal_order"];
+
     /// <summary>Model names a <c>model.type</c> may take.</summary>
-    public static readonly IReadOnlyList<string> ModelTypes = ["rnn", "rnn_relu", "lstm", "gru"];
+    public static readonly IReadOnlyList<string> ModelTypes = [.. Recurrent, "transformer"];
 
     /// <summary>Data set names a <c>dataset.type</c> may take.</summary>
-    public static readonly IReadOnlyList<string> DatasetTypes = ["adding"];
+    public static readonly IReadOnlyList<string> DatasetTypes = [.. Synthetic, "text", "forecast", "dna"];
 
     /// <summary>Optimiser names.</summary>
     public static readonly IReadOnlyList<string> Optimizers = ["adam"];
@@ -53,17 +65,49 @@ public static class Schema
     public static readonly SectionSpec Dataset = new("dataset",
     [
         new("type", FieldKind.Choice, null, "data set") { Choices = DatasetTypes, Required = true },
-        new("length", FieldKind.Integer, 50, "sequence length T") { Minimum = 2, Maximum = 100_000 },
-        new("validation_size", FieldKind.Integer, 1000, "sequences in the fixed validation set") { Minimum = 1 },
-        new("test_size", FieldKind.Integer, 2000, "sequences in the fixed test set") { Minimum = 1 },
+        new("length", FieldKind.Integer, 50, "sequence length T (copy_memory: the gap T between reading and recalling)") { Minimum = 1, Maximum = 100_000, AppliesTo = Synthetic },
+        new("min_length", FieldKind.Integer, null, "draw each sequence's length from [min_length, length] (padded batches); null = fixed length") { Minimum = 1, Nullable = true, AppliesTo = Synthetic },
+        new("validation_size", FieldKind.Integer, 1000, "sequences in the fixed validation set") { Minimum = 1, AppliesTo = Synthetic },
+        new("test_size", FieldKind.Integer, 2000, "sequences in the fixed test set") { Minimum = 1, AppliesTo = Synthetic },
+        new("path", FieldKind.Text, null, "data file, relative to the experiments file") { AppliesTo = ["text", "forecast", "dna"] },
+        new("tokenizer", FieldKind.Choice, "char", "text units") { Choices = ["char", "word", "subword"], AppliesTo = ["text"] },
+        new("context", FieldKind.Integer, 64, "tokens per language-modelling window") { Minimum = 1, AppliesTo = ["text"] },
+        new("validation_fraction", FieldKind.Number, 0.1, "share of the data for validation (text: by position; forecast: the middle of the timeline; dna: stratified)") { Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5, AppliesTo = ["text", "forecast", "dna"] },
+        new("test_fraction", FieldKind.Number, 0.1, "share of the data for the final test") { Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5, AppliesTo = ["text", "forecast", "dna"] },
+        new("date_column", FieldKind.Text, "Date", "date/time column") { AppliesTo = ["forecast"] },
+        new("target_column", FieldKind.Text, "Close", "column to forecast") { AppliesTo = ["forecast"] },
+        new("feature_columns", FieldKind.Names, "Close", "columns fed to the model") { AppliesTo = ["forecast"] },
+        new("target", FieldKind.Choice, "log_return", "what is predicted at t + horizon") { Choices = ["level", "return", "log_return"], AppliesTo = ["forecast"] },
+        new("feature_transform", FieldKind.Choice, "log_return", "how feature columns enter the model") { Choices = ["level", "return", "log_return"], AppliesTo = ["forecast"] },
+        new("horizon", FieldKind.Integer, 1, "steps ahead") { Minimum = 1, AppliesTo = ["forecast"] },
+        new("window", FieldKind.Integer, 30, "input steps per forecast") { Minimum = 1, AppliesTo = ["forecast"] },
+        new("missing", FieldKind.Choice, "drop", "missing-value policy") { Choices = ["error", "drop", "forward_fill"], AppliesTo = ["forecast"] },
+        new("encoding", FieldKind.Choice, "one_hot", "how nucleotides enter the model") { Choices = ["one_hot", "kmer"], AppliesTo = ["dna"] },
+        new("k", FieldKind.Integer, 3, "k-mer size for encoding: kmer") { Minimum = 1, Maximum = 8, AppliesTo = ["dna"] },
     ]);
 
     /// <summary><c>model:</c> keys.</summary>
     public static readonly SectionSpec Model = new("model",
     [
         new("type", FieldKind.Choice, null, "model architecture") { Choices = ModelTypes, Required = true },
-        new("hidden_size", FieldKind.Integer, 64, "units per layer") { Minimum = 1, Maximum = 65_536 },
-        new("layers", FieldKind.Integer, 1, "stacked recurrent layers") { Minimum = 1, Maximum = 64 },
+        new("hidden_size", FieldKind.Integer, 64, "units per layer and direction") { Minimum = 1, Maximum = 65_536, AppliesTo = Recurrent },
+        new("layers", FieldKind.Integer, 1, "stacked layers (recurrent layers or Transformer blocks)") { Minimum = 1, Maximum = 64 },
+        new("bidirectional", FieldKind.Boolean, false, "also read sequences backwards") { AppliesTo = Recurrent },
+        new("dropout", FieldKind.Number, 0.0, "dropout between layers / in Transformer blocks") { Minimum = 0, Maximum = 0.95 },
+        new("layer_norm", FieldKind.Boolean, false, "layer-normalise the recurrent outputs") { AppliesTo = Recurrent },
+        new("initialisation", FieldKind.Choice, "default", "recurrent weight initialisation") { Choices = ["default", "xavier", "orthogonal", "identity"], AppliesTo = Recurrent },
+        new("forget_gate_bias", FieldKind.Number, null, "LSTM forget-gate bias (e.g. 1); null keeps the initialisation's") { Nullable = true, AppliesTo = ["lstm"] },
+        new("spectral_radius", FieldKind.Number, null, "rescale each recurrent gate block to this spectral radius; null leaves it") { Minimum = 0, ExclusiveMinimum = true, Nullable = true, AppliesTo = Recurrent },
+        new("unrolled", FieldKind.Boolean, false, "compute step by step (slower; exposes h_t and gates)") { AppliesTo = Recurrent },
+        new("model_size", FieldKind.Integer, 64, "d_model") { Minimum = 1, Maximum = 65_536, AppliesTo = ["transformer"] },
+        new("heads", FieldKind.Integer, 4, "attention heads (must divide model_size)") { Minimum = 1, Maximum = 1024, AppliesTo = ["transformer"] },
+        new("feed_forward_size", FieldKind.Integer, null, "feed-forward width; null = 4 × model_size") { Minimum = 1, Nullable = true, AppliesTo = ["transformer"] },
+        new("positional", FieldKind.Choice, "sinusoidal", "position encoding") { Choices = ["sinusoidal", "learned"], AppliesTo = ["transformer"] },
+        new("causal", FieldKind.Boolean, false, "attend only to earlier steps (forced on for language modelling)") { AppliesTo = ["transformer"] },
+        new("pre_norm", FieldKind.Boolean, true, "LayerNorm before (true) or after (false) each sub-layer") { AppliesTo = ["transformer"] },
+        new("max_length", FieldKind.Integer, 4096, "longest sequence a Transformer accepts") { Minimum = 1, AppliesTo = ["transformer"] },
+        new("embedding_size", FieldKind.Integer, 32, "embedding width for token inputs (text, copy_memory, dna k-mers)") { Minimum = 1 },
+        new("tie_weights", FieldKind.Boolean, false, "language models: share the output layer with the embedding") { },
     ]);
 
     /// <summary><c>training:</c> keys.</summary>

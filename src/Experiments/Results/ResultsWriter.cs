@@ -39,8 +39,27 @@ public static class ResultsWriter
     }
 
     /// <summary>The resolved config as a runnable experiments file holding just this experiment.</summary>
-    public static string ResolvedConfigYaml(ExperimentConfig experiment) =>
-        Yaml.Serialize(new Dictionary<string, object> { ["experiments"] = new[] { experiment } });
+    public static string ResolvedConfigYaml(ExperimentConfig experiment)
+    {
+        // Only the keys that apply to the chosen types, so the file validates and reads as the experiment really ran.
+        Dictionary<string, object?> Section(SectionSpec spec, object record, string? type)
+        {
+            var section = new Dictionary<string, object?>();
+            if (type is not null) section["type"] = type;
+            foreach (var field in spec.Fields.Where(f => f.Key != "type" && f.Applies(type)))
+                section[field.Key] = record.GetType().GetProperty(ConfigLoader.PropertyName(field.Key))!.GetValue(record);
+            return section;
+        }
+        var entry = new Dictionary<string, object?>
+        {
+            ["name"] = experiment.Name,
+            ["dataset"] = Section(Schema.Dataset, experiment.Dataset, experiment.Dataset.Type),
+            ["model"] = Section(Schema.Model, experiment.Model, experiment.Model.Type),
+            ["training"] = Section(Schema.Training, experiment.Training, null),
+            ["monitoring"] = Section(Schema.Monitoring, experiment.Monitoring, null),
+        };
+        return Yaml.Serialize(new Dictionary<string, object> { ["experiments"] = new[] { entry } });
+    }
 
     /// <summary>Writes every file of one experiment into <paramref name="folder"/>.</summary>
     public static void WriteExperiment(string folder, ExperimentConfig experiment, TrainingLog log, ExperimentSummary summary)
@@ -54,11 +73,12 @@ public static class ResultsWriter
         AtomicFile.WriteAllText(Path.Combine(folder, "metrics.csv"), metrics.ToString());
 
         // Evaluations are sparse, so they get their own dense table rather than mostly-empty columns in metrics.csv.
-        var evaluation = new Csv("step", "split", "loss");
-        foreach (var s in log.Steps.Where(s => s.ValidationLoss is not null))
-            evaluation.Row(s.Step, "validation", s.ValidationLoss);
-        if (summary.TestMse is double testLoss)
-            evaluation.Row(summary.Steps, "test", testLoss);
+        var evaluation = new Csv("step", "split", "metric", "value");
+        foreach (var (step, split, result) in log.Evaluations)
+        {
+            evaluation.Row(step, split, "loss", result.Loss);
+            foreach (var (metric, value) in result.Metrics) evaluation.Row(step, split, metric, value);
+        }
         AtomicFile.WriteAllText(Path.Combine(folder, "evaluation.csv"), evaluation.ToString());
 
         var parameters = new Csv("step", "parameter", "grad_norm");
@@ -79,10 +99,10 @@ public static class ResultsWriter
     public static void WriteBatchSummary(string batchFolder, IReadOnlyList<ExperimentSummary> summaries)
     {
         AtomicFile.WriteAllText(Path.Combine(batchFolder, "summary.json"), JsonSerializer.Serialize(summaries, Json));
-        var csv = new Csv("name", "model", "status", "steps", "test_mse", "baseline_mse", "final_validation_mse",
+        var csv = new Csv("name", "model", "dataset", "task", "status", "steps", "test_loss", "baseline_loss", "final_validation_loss",
             "gradient_ratio_first", "gradient_ratio_last", "clip_fraction", "wall_seconds", "parameters", "message");
         foreach (var s in summaries)
-            csv.Row(s.Name, s.Model, s.Status, s.Steps, s.TestMse, s.BaselineMse, s.FinalValidationMse,
+            csv.Row(s.Name, s.Model, s.Dataset, s.Task, s.Status, s.Steps, s.TestLoss, s.BaselineLoss, s.FinalValidationLoss,
                 s.GradientRatioFirst, s.GradientRatioLast, s.ClipFraction, s.WallSeconds, s.Parameters, s.Message);
         AtomicFile.WriteAllText(Path.Combine(batchFolder, "summary.csv"), csv.ToString());
     }

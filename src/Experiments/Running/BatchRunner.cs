@@ -29,18 +29,18 @@ public sealed class BatchRunner(IRunProgress progress)
     public ExperimentSummary RunExperiment(ExperimentConfig experiment, string folder)
     {
         var training = experiment.Training;
-        string description = experiment.Model.Type;
+        string description = experiment.Model.Type, task = "?", baselineName = "";
         long parameterCount = 0;
-        double baseline = double.NaN;
+        double? baseline = null;
         try
         {
             torch.set_num_threads(training.Threads);
             torch.manual_seed(training.Seed);
-            var task = Factories.CreateTask(experiment.Dataset, training.BatchSize);
-            baseline = task.BaselineLoss;
-            using var validation = task.FixedSet(experiment.Dataset.ValidationSize, EvaluationSeed(training.Seed, 1));
-            using var test = task.FixedSet(experiment.Dataset.TestSize, EvaluationSeed(training.Seed, 2));
-            var model = Factories.CreateModel(experiment.Model, task.Features, task.Outputs);
+            using var data = Factories.CreateTask(experiment.Dataset, experiment.Model, training.BatchSize, training.Seed);
+            task = data.Task.ToString();
+            baseline = double.IsFinite(data.BaselineLoss) ? data.BaselineLoss : null;
+            baselineName = data.BaselineName;
+            var model = Factories.CreateModel(experiment.Model, data);
             using var module = model.Module;
             description = model.Description;
             parameterCount = model.ParameterCount;
@@ -48,36 +48,37 @@ public sealed class BatchRunner(IRunProgress progress)
 
             progress.Started(experiment.Name, training.Steps, description);
             var trainer = new Trainer(training, experiment.Monitoring);
-            var outcome = trainer.Train(model, task.SampleBatch, dataGenerator, validation, test,
+            var outcome = trainer.Train(model, data.SampleBatch, dataGenerator, data.Validation, data.Test,
                 metrics => progress.Stepped(experiment.Name, metrics, training.Steps));
+            var testMetrics = new Dictionary<string, double>(outcome.TestMetrics);
+            if (outcome.Status == TrainingStatus.Completed && data.TestMetrics is not null)
+                foreach (var (name, value) in data.TestMetrics(model)) testMetrics[name] = value;
 
-            var summary = Summarise(experiment, description, parameterCount, baseline, outcome);
+            var summary = Summarise(experiment, task, description, parameterCount, baseline, baselineName, outcome, testMetrics);
             ResultsWriter.WriteExperiment(folder, experiment, outcome.Log, summary);
             return summary;
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            var summary = new ExperimentSummary(experiment.Name, experiment.Model.Type, description, parameterCount, "failed", 0,
-                null, baseline, null, null, null, 0, 0, $"{exception.GetType().Name}: {exception.Message}");
+            var summary = new ExperimentSummary(experiment.Name, experiment.Model.Type, experiment.Dataset.Type, task, description, parameterCount, "failed", 0,
+                null, baseline, baselineName, null, new Dictionary<string, double>(), null, null, 0, 0, $"{exception.GetType().Name}: {exception.Message}");
             ResultsWriter.WriteExperiment(folder, experiment, new TrainingLog(), summary);
             return summary;
         }
     }
 
-    /// <summary>Evaluation sets get seeds of their own, derived from the experiment seed, so they never coincide with training batches.</summary>
-    static long EvaluationSeed(long seed, int which) => unchecked(seed * 1_000_003 + 7_919 * which);
-
-    static ExperimentSummary Summarise(ExperimentConfig experiment, string description, long parameters, double baseline, TrainingOutcome outcome)
+    static ExperimentSummary Summarise(ExperimentConfig experiment, string task, string description, long parameters, double? baseline, string baselineName,
+        TrainingOutcome outcome, IReadOnlyDictionary<string, double> testMetrics)
     {
         var ratios = outcome.Log.FirstToLastRatios().ToList();
         var steps = outcome.Log.Steps;
         double clipFraction = steps.Count == 0 ? 0 : steps.Count(s => s.Clipped) / (double)steps.Count;
         bool completed = outcome.Status == TrainingStatus.Completed;
         return new ExperimentSummary(
-            experiment.Name, experiment.Model.Type, description, parameters,
+            experiment.Name, experiment.Model.Type, experiment.Dataset.Type, task, description, parameters,
             completed ? "completed" : "diverged", outcome.StepsRun,
-            completed ? outcome.TestLoss : null, baseline,
-            steps.LastOrDefault(s => s.ValidationLoss is not null)?.ValidationLoss,
+            completed ? outcome.TestLoss : null, baseline, baselineName,
+            steps.LastOrDefault(s => s.ValidationLoss is not null)?.ValidationLoss, testMetrics,
             ratios.Count > 0 ? Finite(ratios[0].Ratio) : null,
             ratios.Count > 0 ? Finite(ratios[^1].Ratio) : null,
             clipFraction, outcome.WallSeconds, outcome.Divergence);

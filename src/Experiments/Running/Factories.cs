@@ -1,43 +1,216 @@
 using SeqLab.Data.Batches;
+using SeqLab.Data.Dna;
 using SeqLab.Data.Synthetic;
+using SeqLab.Data.Text;
+using SeqLab.Data.TimeSeries;
 using SeqLab.Experiments.Config;
 using SeqLab.Models;
+using SeqLab.Models.Heads;
 using SeqLab.Models.Recurrent;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SeqLab.Experiments.Running;
 
-/// <summary>A data set as the runner sees it: how to draw training batches, fixed evaluation sets and the baseline to beat.</summary>
-/// <param name="Features">Input features per time step.</param>
-/// <param name="Outputs">Targets per sequence.</param>
+/// <summary>A data set as the runner sees it: what the model reads and predicts, training batches, fixed evaluation sets and the baseline to beat.</summary>
+/// <param name="Input">What the model reads (features or token ids).</param>
+/// <param name="Task">What it predicts.</param>
+/// <param name="Outputs">Regression outputs or classes (language models: the vocabulary).</param>
 /// <param name="SampleBatch">Draws one training batch from the generator.</param>
-/// <param name="FixedSet">Draws a fixed set of the given size from the given seed.</param>
-/// <param name="BaselineLoss">The trivial baseline's loss.</param>
+/// <param name="Validation">Fixed validation set.</param>
+/// <param name="Test">Fixed test set.</param>
+/// <param name="BaselineLoss">The trivial baseline's loss on the test set, in the task loss's units.</param>
 /// <param name="BaselineName">What the baseline is.</param>
-public sealed record TaskData(int Features, int Outputs, Func<Generator, SequenceBatch> SampleBatch, Func<int, long, SequenceBatch> FixedSet,
-    double BaselineLoss, string BaselineName);
+/// <param name="TestMetrics">Extra test metrics of a trained model (e.g. forecasts in price units beside the naive forecast), or null.</param>
+public sealed record TaskData(InputOptions Input, TaskKind Task, int Outputs, Func<Generator, SequenceBatch> SampleBatch,
+    SequenceBatch Validation, SequenceBatch Test, double BaselineLoss, string BaselineName,
+    Func<ISequenceModel, Dictionary<string, double>>? TestMetrics = null) : IDisposable
+{
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Validation.Dispose();
+        Test.Dispose();
+    }
+}
 
 /// <summary>Turns config names into data sets and models; the one place that knows both vocabularies.</summary>
 public static class Factories
 {
-    /// <summary>Builds the data set named in <paramref name="dataset"/>.</summary>
-    public static TaskData CreateTask(DatasetConfig dataset, int batchSize) => dataset.Type switch
+    /// <summary>Builds the data set of <paramref name="dataset"/>; <paramref name="seed"/> fixes the evaluation sets and splits.</summary>
+    public static TaskData CreateTask(DatasetConfig dataset, ModelConfig model, int batchSize, long seed) => dataset.Type switch
     {
-        "adding" => AddingTask(new AddingProblem(dataset.Length), batchSize),
+        "adding" => Adding(dataset, batchSize, seed),
+        "copy_memory" => Copy(dataset, model, batchSize, seed),
+        "temporal_order" => Order(dataset, batchSize, seed),
+        "text" => Text(dataset, model, batchSize, seed),
+        "forecast" => Forecast(dataset, batchSize),
+        "dna" => Dna(dataset, model, batchSize, seed),
         _ => throw new ArgumentOutOfRangeException(nameof(dataset), dataset.Type, $"unknown data set; known: {string.Join(", ", Schema.DatasetTypes)}"),
     };
 
-    static TaskData AddingTask(AddingProblem problem, int batchSize) =>
-        new(AddingProblem.Features, 1, generator => problem.Sample(batchSize, generator), problem.FixedSet,
-            AddingProblem.TrivialBaselineMse, "always predict 1 (MSE 1/6)");
+    /// <summary>Evaluation sets get seeds of their own, derived from the experiment seed, so they never coincide with training batches.</summary>
+    static ulong EvaluationSeed(long seed, int which) => unchecked((ulong)(seed * 1_000_003 + 7_919 * which));
 
-    /// <summary>Builds the model named in <paramref name="model"/> for inputs of <paramref name="features"/> features.</summary>
-    public static ISequenceModel CreateModel(ModelConfig model, int features, int outputs) =>
-        new SequenceModel(new SequenceModelOptions(
-            InputOptions.ForFeatures(features),
-            new RecurrentOptions(RecurrentKindOf(model.Type), model.HiddenSize, model.Layers),
-            new HeadOptions(TaskKind.SequenceRegression, outputs)));
+    static SequenceBatch Fixed(Func<Generator, SequenceBatch> draw, long seed, int which)
+    {
+        using var generator = new Generator(EvaluationSeed(seed, which));
+        return draw(generator);
+    }
+
+    static TaskData Adding(DatasetConfig d, int batchSize, long seed)
+    {
+        var problem = new AddingProblem(d.Length);
+        Func<int, Generator, SequenceBatch> draw = d.MinLength is int min
+            ? (n, g) => AddingProblem.SampleVariable(n, min, d.Length, g)
+            : problem.Sample;
+        return new TaskData(InputOptions.ForFeatures(AddingProblem.Features), TaskKind.SequenceRegression, 1, g => draw(batchSize, g),
+            Fixed(g => draw(d.ValidationSize, g), seed, 1), Fixed(g => draw(d.TestSize, g), seed, 2),
+            AddingProblem.TrivialBaselineMse, "always predict 1 (MSE 1/6)");
+    }
+
+    static TaskData Copy(DatasetConfig d, ModelConfig m, int batchSize, long seed)
+    {
+        var task = new CopyMemory(d.Length);
+        int min = d.MinLength ?? d.Length;
+        SequenceBatch Draw(int n, Generator g) => task.Sample(n, min, d.Length, g);
+        double baseline = min == d.Length ? task.MemorylessBaseline : double.NaN;
+        return new TaskData(InputOptions.ForTokens(task.VocabularySize, m.EmbeddingSize), TaskKind.StepClassification, task.Classes, g => Draw(batchSize, g),
+            Fixed(g => Draw(d.ValidationSize, g), seed, 1), Fixed(g => Draw(d.TestSize, g), seed, 2),
+            baseline, $"memoryless: blanks, then a uniform guess (10 ln 8/(T+20) nats)");
+    }
+
+    static TaskData Order(DatasetConfig d, int batchSize, long seed)
+    {
+        var task = new TemporalOrder(d.Length);
+        int min = d.MinLength ?? d.Length;
+        SequenceBatch Draw(int n, Generator g) => task.Sample(n, min, d.Length, g);
+        return new TaskData(InputOptions.ForFeatures(TemporalOrder.Features), TaskKind.SequenceClassification, TemporalOrder.Classes, g => Draw(batchSize, g),
+            Fixed(g => Draw(d.ValidationSize, g), seed, 1), Fixed(g => Draw(d.TestSize, g), seed, 2),
+            Math.Log(TemporalOrder.Classes), "chance: uniform over the 4 orders (ln 4 nats)");
+    }
+
+    static TaskData Text(DatasetConfig d, ModelConfig m, int batchSize, long seed)
+    {
+        string text = TextCorpus.Load(d.Path!);
+        ITextTokenizer tokenizer = d.Tokenizer switch
+        {
+            "word" => new WordTokenizer(text),
+            "subword" => new SubwordTokenizer(text),
+            _ => new CharacterTokenizer(text),
+        };
+        var ids = tokenizer.Encode(text);
+        // Train | validation | test by position; the test tail gets its own windows so no window crosses a boundary.
+        int testStart = (int)(ids.Length * (1 - d.TestFraction));
+        var data = new LanguageModelData(ids[..testStart], d.Context, d.Context, d.ValidationFraction / (1 - d.TestFraction));
+        var test = new LanguageModelData(ids[testStart..], d.Context, d.Context, 0.5);
+        SequenceBatch Evaluation(IReadOnlyList<int> starts) => data.Windows(starts.Where((_, i) => i % Math.Max(1, starts.Count / 256) == 0).Take(256).ToList());
+        var testStarts = test.TrainStarts.Concat(test.ValidationStarts).ToList();
+        var testWindows = new LanguageModelData(ids[testStart..], d.Context, d.Context, 0.5).Windows(testStarts.Where((_, i) => i % Math.Max(1, testStarts.Count / 256) == 0).Take(256).ToList());
+        // Honest baseline: the unigram distribution of the training tokens, scored on the test windows.
+        var counts = new double[tokenizer.VocabularySize];
+        foreach (int id in ids[..data.Split]) counts[id]++;
+        double total = counts.Sum();
+        double unigram = -testWindows.Targets.data<long>().ToArray().Average(t => Math.Log(Math.Max(counts[t], 0.5) / total));
+        return new TaskData(InputOptions.ForTokens(tokenizer.VocabularySize, m.EmbeddingSize), TaskKind.LanguageModel, tokenizer.VocabularySize,
+            g => data.SampleTraining(batchSize, g), Evaluation(data.ValidationStarts), testWindows, unigram, $"unigram {tokenizer.Name} frequencies (nats per token)");
+    }
+
+    static TaskData Forecast(DatasetConfig d, int batchSize)
+    {
+        var columns = d.FeatureColumns.Split(',');
+        var table = TimeSeriesTable.Load(d.Path!, new TimeSeriesOptions(d.DateColumn, columns.Append(d.TargetColumn).Distinct().ToList(), Enum.Parse<MissingValuePolicy>(d.Missing.Replace("_", ""), true)));
+        var windows = ForecastWindows.Build(new ForecastOptions(d.TargetColumn, columns, Transform(d.Target), Transform(d.FeatureTransform), d.Window, d.Horizon,
+            1 - d.ValidationFraction - d.TestFraction, d.ValidationFraction), table);
+        var train = windows.Train;
+        var test = windows.Test.ToBatch();
+        // The naive forecast (no change) in the model's scaled target units, scored like the model.
+        var naiveLevels = windows.Baseline(windows.Test, Baselines.Naive);
+        var naiveScaled = Scaled(windows, windows.Test, naiveLevels);
+        double naiveLoss = naiveScaled.Zip(windows.Test.Targets).Average(p => Math.Pow(p.First - p.Second, 2));
+        Dictionary<string, double> LevelMetrics(ISequenceModel model)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            model.Module.eval();
+            var predictions = model.Forward(test.Inputs).flatten().data<float>().ToArray();
+            model.Module.train();
+            var score = windows.Score(windows.Test, windows.ToLevels(windows.Test, predictions));
+            var naive = windows.Score(windows.Test, naiveLevels);
+            var drift = windows.Score(windows.Test, windows.Baseline(windows.Test, Baselines.Drift));
+            return new()
+            {
+                ["level_rmse"] = score.Rmse, ["level_mae"] = score.Mae, ["mase"] = score.Mase, ["smape"] = score.Smape,
+                ["directional_accuracy"] = score.DirectionalAccuracy, ["directional_low"] = score.DirectionalLow, ["directional_high"] = score.DirectionalHigh,
+                ["naive_level_rmse"] = naive.Rmse, ["naive_mase"] = naive.Mase, ["drift_level_rmse"] = drift.Rmse, ["drift_mase"] = drift.Mase,
+            };
+        }
+        var random = new Random(0);
+        return new TaskData(InputOptions.ForFeatures(columns.Length), TaskKind.SequenceRegression, 1,
+            g => train.ToBatch(randint(0, train.Count, [batchSize], dtype: ScalarType.Int64, generator: g).data<long>().Select(i => (int)i).ToArray()),
+            windows.Validation.ToBatch(), test, naiveLoss, "naive (random walk) forecast, in scaled target units", LevelMetrics);
+    }
+
+    static float[] Scaled(ForecastWindows windows, ForecastSplit split, double[] levels)
+    {
+        var result = new float[split.Count];
+        for (int i = 0; i < split.Count; i++)
+        {
+            int id = split.SeriesIds[i];
+            double last = windows.Tables[id][windows.Options.TargetColumn][split.Origins[i]];
+            double value = windows.Options.Target switch
+            {
+                SeriesTransform.Level => levels[i],
+                SeriesTransform.Return => levels[i] / last - 1,
+                _ => Math.Log(levels[i] / last),
+            };
+            result[i] = (float)windows.TargetScalers[id].Transform(value);
+        }
+        return result;
+    }
+
+    static SeriesTransform Transform(string name) => name switch
+    {
+        "level" => SeriesTransform.Level,
+        "return" => SeriesTransform.Return,
+        _ => SeriesTransform.LogReturn,
+    };
+
+    static TaskData Dna(DatasetConfig d, ModelConfig m, int batchSize, long seed)
+    {
+        var records = d.Path!.EndsWith(".fa", StringComparison.OrdinalIgnoreCase) || d.Path.EndsWith(".fasta", StringComparison.OrdinalIgnoreCase)
+            ? throw new ArgumentException("FASTA data sets need labels: load them with DnaReaders.ReadFasta in code; the YAML 'dna' type reads the UCI 'class, name, sequence' layout")
+            : DnaReaders.ReadUci(d.Path);
+        var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList();
+        var (train, validation, test) = Stratified.Split(records, r => r.Label, 1 - d.ValidationFraction - d.TestFraction, d.ValidationFraction, (int)seed);
+        bool kmers = d.Encoding == "kmer";
+        SequenceBatch Encode(IReadOnlyList<DnaRecord> part)
+        {
+            if (!kmers) return DnaEncoding.OneHotBatch(part, classes);
+            var tokens = part.Select(r => DnaEncoding.KmerTokens(r.Sequence, d.K)).ToList();
+            var labels = part.Select(r => (long)classes.IndexOf(r.Label)).ToArray();
+            return Collate.Tokens(tokens, tensor(labels));
+        }
+        var priors = classes.Select(c => train.Count(r => r.Label == c) / (double)train.Count).ToArray();
+        double entropy = -test.Average(r => Math.Log(priors[classes.IndexOf(r.Label)]));
+        var input = kmers ? InputOptions.ForTokens(DnaEncoding.KmerVocabularySize(d.K), m.EmbeddingSize) : InputOptions.ForFeatures(4);
+        return new TaskData(input, TaskKind.SequenceClassification, classes.Count,
+            g => Encode(randint(0, train.Count, [batchSize], dtype: ScalarType.Int64, generator: g).data<long>().Select(i => train[(int)i]).ToList()),
+            Encode(validation), Encode(test), entropy, $"class priors of the training split ({string.Join(", ", classes.Select((c, i) => $"{c} {priors[i]:P0}"))})");
+    }
+
+    /// <summary>Builds the model named in <paramref name="model"/> for <paramref name="task"/>.</summary>
+    public static SequenceModel CreateModel(ModelConfig model, TaskData task)
+    {
+        EncoderOptions encoder = model.Type == "transformer"
+            ? new TransformerOptions(model.ModelSize, model.Heads, model.Layers, model.FeedForwardSize ?? 0, model.Dropout,
+                model.Positional == "learned" ? PositionalEncoding.Learned : PositionalEncoding.Sinusoidal, model.MaxLength,
+                Causal: model.Causal || task.Task == TaskKind.LanguageModel, PreNorm: model.PreNorm)
+            : new RecurrentOptions(RecurrentKindOf(model.Type), model.HiddenSize, model.Layers, model.Bidirectional, model.Dropout, model.LayerNorm,
+                Enum.Parse<RecurrentInitialisation>(model.Initialisation, ignoreCase: true), model.ForgetGateBias, model.SpectralRadius, model.Unrolled);
+        var head = new HeadOptions(task.Task, task.Task == TaskKind.LanguageModel ? 0 : task.Outputs, model.TieWeights);
+        return new SequenceModel(new SequenceModelOptions(task.Input, encoder, head));
+    }
 
     /// <summary>The recurrent cell for a model name.</summary>
     public static RecurrentKind RecurrentKindOf(string type) => type switch
@@ -46,6 +219,6 @@ public static class Factories
         "rnn_relu" => RecurrentKind.RnnRelu,
         "lstm" => RecurrentKind.Lstm,
         "gru" => RecurrentKind.Gru,
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, $"unknown model; known: {string.Join(", ", Schema.ModelTypes)}"),
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, $"unknown recurrent model; known: {string.Join(", ", Schema.ModelTypes)}"),
     };
 }

@@ -27,6 +27,9 @@ public sealed class TrainingLog
     /// <summary>One row per logged step × time step.</summary>
     public List<TimeGradient> TimeGradients { get; } = [];
 
+    /// <summary>Every evaluation: step, split (validation or test) and the loss with the task's metrics.</summary>
+    public List<(int Step, string Split, Evaluation Result)> Evaluations { get; } = [];
+
     /// <summary>
     /// ‖∂L/∂x_1‖ / ‖∂L/∂x_T‖ on each logged step: how much of the loss gradient reaches the first input
     /// compared with the last. Tiny values mean the gradient vanishes through time.

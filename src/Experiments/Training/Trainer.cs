@@ -21,10 +21,14 @@ public enum TrainingStatus
 /// <param name="Status">Completed or diverged.</param>
 /// <param name="StepsRun">Steps taken (the diverging step included).</param>
 /// <param name="TestLoss">Loss on the test set after training (NaN when diverged).</param>
+/// <param name="TestMetrics">The task's metrics on the test set (empty when diverged).</param>
 /// <param name="Log">Every measurement.</param>
 /// <param name="Divergence">Which step diverged and why, or null.</param>
 /// <param name="WallSeconds">Training wall time.</param>
-public sealed record TrainingOutcome(TrainingStatus Status, int StepsRun, double TestLoss, TrainingLog Log, string? Divergence, double WallSeconds);
+public sealed record TrainingOutcome(TrainingStatus Status, int StepsRun, double TestLoss, IReadOnlyDictionary<string, double> TestMetrics, TrainingLog Log, string? Divergence, double WallSeconds);
+
+/// <summary>A loss and the task's metrics on one evaluation set.</summary>
+public sealed record Evaluation(double Loss, Dictionary<string, double> Metrics);
 
 /// <summary>Reports progress; called once per step from the training thread.</summary>
 public delegate void StepObserver(StepMetrics metrics);
@@ -75,30 +79,39 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
             {
                 log.Steps.Add(new StepMetrics(step, lossValue, gradNorm, clipped, null, clock.Elapsed.TotalSeconds));
                 string reason = $"step {step}: loss {lossValue}, gradient norm {gradNorm} (last finite gradient norm {LastFiniteNorm(log)})";
-                return new TrainingOutcome(TrainingStatus.Diverged, step, double.NaN, log, reason, clock.Elapsed.TotalSeconds);
+                return new TrainingOutcome(TrainingStatus.Diverged, step, double.NaN, new Dictionary<string, double>(), log, reason, clock.Elapsed.TotalSeconds);
             }
 
             optimizer.step();
 
-            double? validationLoss = step % training.EvalEvery == 0 || step == training.Steps ? Evaluate(model, validation) : null;
+            double? validationLoss = null;
+            if (step % training.EvalEvery == 0 || step == training.Steps)
+            {
+                var evaluation = Evaluate(model, validation);
+                log.Evaluations.Add((step, "validation", evaluation));
+                validationLoss = evaluation.Loss;
+            }
             var metrics = new StepMetrics(step, lossValue, gradNorm, clipped, validationLoss, clock.Elapsed.TotalSeconds);
             log.Steps.Add(metrics);
             observer?.Invoke(metrics);
         }
 
-        double testLoss = Evaluate(model, test);
-        return new TrainingOutcome(TrainingStatus.Completed, training.Steps, testLoss, log, null, clock.Elapsed.TotalSeconds);
+        var testEvaluation = Evaluate(model, test);
+        log.Evaluations.Add((training.Steps, "test", testEvaluation));
+        return new TrainingOutcome(TrainingStatus.Completed, training.Steps, testEvaluation.Loss, testEvaluation.Metrics, log, null, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>The task loss of <paramref name="model"/> on <paramref name="set"/>, without gradients, in eval mode.</summary>
-    public static double Evaluate(ISequenceModel model, SequenceBatch set)
+    /// <summary>The task loss and metrics of <paramref name="model"/> on <paramref name="set"/>, without gradients, in eval mode.</summary>
+    public static Evaluation Evaluate(ISequenceModel model, SequenceBatch set)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         model.Module.eval();
-        double value = SequenceLoss.Compute(model.Task, model.Forward(set.Inputs, set.Lengths), set.Targets, set.Lengths).item<float>();
+        var outputs = model.Forward(set.Inputs, set.Lengths);
+        double loss = SequenceLoss.Compute(model.Task, outputs, set.Targets, set.Lengths).item<float>();
+        var metrics = TaskMetrics.Compute(model.Task, outputs, set.Targets, set.Lengths, loss);
         model.Module.train();
-        return value;
+        return new Evaluation(loss, metrics);
     }
 
     static void RecordGradients(TrainingLog log, int step, List<(string Name, Parameter Parameter)> parameters, Tensor? inputs)

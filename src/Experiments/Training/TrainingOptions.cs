@@ -8,7 +8,11 @@ namespace SeqLab.Experiments.Training;
 /// <param name="Seed">Fixes initialisation, training data and the evaluation sets.</param>
 /// <param name="Threads">Intra-op threads for LibTorch.</param>
 /// <param name="EvalEvery">Evaluate on the validation set every this many steps (and after the last).</param>
-public sealed record TrainingOptions(int Steps, int BatchSize, double LearningRate, double? ClipGradNorm, long Seed, int Threads, int EvalEvery);
+public sealed record TrainingOptions(int Steps, int BatchSize, double LearningRate, double? ClipGradNorm, long Seed, int Threads, int EvalEvery)
+{
+    /// <summary>The optimiser's name.</summary>
+    public string Optimizer { get; init; } = "adam";
+}
 
 /// <summary>What the gradient monitor records.</summary>
 /// <param name="LogEvery">Record gradient norms on step 1 and every this many steps (and on the last).</param>
