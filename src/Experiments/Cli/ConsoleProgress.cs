@@ -24,6 +24,10 @@ public sealed class PlainProgress(IAnsiConsole console) : IRunProgress
     /// <inheritdoc />
     public void Finished(ExperimentSummary summary) =>
         console.MarkupLineInterpolated($"[bold]{summary.Name}[/]: {summary.Status} in {summary.WallSeconds:F1} s");
+
+    /// <inheritdoc />
+    public void Skipped(ExperimentSummary summary) =>
+        console.MarkupLineInterpolated($"[bold]{summary.Name}[/]: already {summary.Status}, skipped");
 }
 
 /// <summary>A live Spectre.Console progress bar per experiment, for interactive terminals.</summary>
@@ -43,6 +47,10 @@ public sealed class LiveProgress(ProgressContext context) : IRunProgress
         if (metrics.Step % 10 == 0 || metrics.Step == totalSteps)
             task.Description = Markup.Escape(ProgressLine.Format(experiment, metrics, totalSteps, withEta: false));
     }
+
+    /// <inheritdoc />
+    public void Skipped(ExperimentSummary summary) =>
+        context.AddTask(Markup.Escape($"{summary.Name}: already {summary.Status}, skipped"), maxValue: 1).Increment(1);
 
     /// <inheritdoc />
     public void Finished(ExperimentSummary summary)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using SeqLab.Experiments.Config;
 using SeqLab.Experiments.Results;
 using SeqLab.Experiments.Running;
@@ -8,7 +9,7 @@ using Spectre.Console;
 
 namespace SeqLab.Experiments.Cli;
 
-/// <summary>The <c>seqlab</c> command line: <c>run FILE</c> and <c>validate FILE</c>.</summary>
+/// <summary>The <c>seqlab</c> command line: <c>run FILE</c>, <c>validate FILE</c> and <c>report FOLDER</c>.</summary>
 public static class SeqLabCli
 {
     /// <summary>Exit code: success.</summary>
@@ -34,21 +35,36 @@ public static class SeqLabCli
             DefaultValueFactory = _ => new DirectoryInfo("runs"),
         };
         var overwriteOption = new Option<bool>("--overwrite") { Description = "Replace an earlier batch of the same name instead of creating name-2, name-3, …" };
+        var resumeOption = new Option<bool>("--resume") { Description = "Reuse the batch folder: skip experiments that already finished there, run the rest." };
+        var setOption = new Option<string[]>("--set") { Description = "Override a setting in every experiment: section.key=value (repeatable), e.g. --set training.learning_rate=0.01" };
+        var onlyOption = new Option<string?>("--only") { Description = "Run only experiments whose name matches (a name or a glob with * and ?)." };
+        var dryRunOption = new Option<bool>("--dry-run") { Description = "List the expanded experiments with their resolved configs; run nothing." };
+        var shardOption = new Option<string?>("--shard") { Description = "Run shard i of N (i/N): experiments k with k mod N = i. Read from Slurm job arrays (SLURM_ARRAY_TASK_ID/COUNT) when absent." };
+        var shardsOption = new Option<int?>("--shards") { Description = "Number of shards for a Kubernetes Indexed Job (JOB_COMPLETION_INDEX gives i)." };
 
         var run = new Command("run", "Validate the experiments file, then train every experiment and write runs/<batch>/<experiment>/.")
         {
-            fileArgument, outputOption, overwriteOption,
+            fileArgument, outputOption, overwriteOption, resumeOption, setOption, onlyOption, dryRunOption, shardOption, shardsOption,
         };
-        run.SetAction(parse => Run(console, writer, parse.GetValue(fileArgument)!, parse.GetValue(outputOption)!, parse.GetValue(overwriteOption)));
+        run.SetAction(parse => Run(console, writer, new RunRequest(parse.GetValue(fileArgument)!, parse.GetValue(outputOption)!, parse.GetValue(overwriteOption),
+            parse.GetValue(resumeOption), parse.GetValue(setOption) ?? [], parse.GetValue(onlyOption), parse.GetValue(dryRunOption), parse.GetValue(shardOption), parse.GetValue(shardsOption))));
 
         var validateFile = new Argument<FileInfo>("file") { Description = "The experiments file (YAML)." };
-        var validate = new Command("validate", "Check the experiments file against the schema and list the resolved experiments; runs nothing.")
+        var validateSet = new Option<string[]>("--set") { Description = "Override a setting in every experiment: section.key=value (repeatable)." };
+        var validate = new Command("validate", "Check the experiments file against the schema and list the expanded experiments; runs nothing.")
         {
-            validateFile,
+            validateFile, validateSet,
         };
-        validate.SetAction(parse => Validate(writer, parse.GetValue(validateFile)!));
+        validate.SetAction(parse => Validate(writer, parse.GetValue(validateFile)!, parse.GetValue(validateSet) ?? []));
 
-        var root = new RootCommand("SeqLab: train sequence models and watch their gradients flow (or vanish) through time.") { run, validate };
+        var reportFolder = new Argument<DirectoryInfo>("batch-folder") { Description = "A batch folder, e.g. runs/adding-T50." };
+        var report = new Command("report", "Merge the experiment results under a batch folder (e.g. after sharded runs) into summary.csv/json and print the table.")
+        {
+            reportFolder,
+        };
+        report.SetAction(parse => Report(console, writer, parse.GetValue(reportFolder)!));
+
+        var root = new RootCommand("SeqLab: train sequence models and watch their gradients flow (or vanish) through time.") { run, validate, report };
         var configuration = new InvocationConfiguration();
         if (output is not null)
         {
@@ -58,12 +74,14 @@ public static class SeqLabCli
         return root.Parse(args).Invoke(configuration);
     }
 
+    sealed record RunRequest(FileInfo File, DirectoryInfo Output, bool Overwrite, bool Resume, string[] Settings, string? Only, bool DryRun, string? Shard, int? Shards);
+
     /// <summary>Errors go out as plain, unwrapped lines (<c>error: file:line:column: message</c>) so editors and grep can use them.</summary>
-    static BatchConfig? LoadOrReport(TextWriter writer, FileInfo file)
+    static BatchConfig? LoadOrReport(TextWriter writer, FileInfo file, IReadOnlyList<string> settings)
     {
         try
         {
-            return ConfigLoader.Load(file.ToString());
+            return ConfigLoader.Load(file.ToString(), settings);
         }
         catch (ConfigException exception)
         {
@@ -74,9 +92,9 @@ public static class SeqLabCli
         }
     }
 
-    static int Validate(TextWriter writer, FileInfo file)
+    static int Validate(TextWriter writer, FileInfo file, IReadOnlyList<string> settings)
     {
-        var batch = LoadOrReport(writer, file);
+        var batch = LoadOrReport(writer, file, settings);
         if (batch is null) return InvalidConfig;
         writer.WriteLine($"{file}: valid; batch '{batch.Name}' with {batch.Experiments.Count} experiment(s):");
         foreach (var e in batch.Experiments)
@@ -84,29 +102,85 @@ public static class SeqLabCli
         return Success;
     }
 
-    static int Run(IAnsiConsole console, TextWriter writer, FileInfo file, DirectoryInfo outputRoot, bool overwrite)
+    static int Run(IAnsiConsole console, TextWriter writer, RunRequest request)
     {
-        var batch = LoadOrReport(writer, file);
+        var batch = LoadOrReport(writer, request.File, request.Settings);
         if (batch is null) return InvalidConfig;
+
+        var selected = batch.Experiments;
+        if (request.Only is string pattern)
+        {
+            var glob = new Regex("^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$");
+            selected = selected.Where(e => glob.IsMatch(e.Name)).ToList();
+            if (selected.Count == 0)
+            {
+                writer.WriteLine($"error: --only {pattern} matches no experiment; the batch has: {string.Join(", ", batch.Experiments.Select(e => e.Name))}");
+                return InvalidConfig;
+            }
+        }
+        Shard? shard;
+        try
+        {
+            shard = Shard.Resolve(request.Shard, request.Shards, Environment.GetEnvironmentVariables());
+        }
+        catch (ArgumentException exception)
+        {
+            writer.WriteLine($"error: {exception.Message}");
+            return InvalidConfig;
+        }
+        if (shard is not null) selected = shard.Select(selected);
+
+        if (request.DryRun)
+        {
+            writer.WriteLine($"Batch '{batch.Name}': {selected.Count} of {batch.Experiments.Count} experiment(s){(shard is null ? "" : $" (shard {shard.Index}/{shard.Count})")}:");
+            foreach (var experiment in selected)
+            {
+                writer.WriteLine($"--- {experiment.Name}");
+                writer.Write(ResultsWriter.ResolvedConfigYaml(experiment));
+            }
+            return Success;
+        }
 
         var runtime = TorchRuntime.EnsureLoaded();
         console.MarkupLineInterpolated($"[grey]TorchSharp natives: {runtime.Note}[/]");
-        string folder = ResultsWriter.CreateBatchFolder(outputRoot.ToString(), batch.Name, overwrite);
-        console.MarkupLineInterpolated($"Batch '{batch.Name}': {batch.Experiments.Count} experiment(s) → {folder}");
+        // Shards and resumed runs share one batch folder; a fresh run never overwrites an earlier batch.
+        string folder = shard is not null || request.Resume
+            ? Directory.CreateDirectory(Path.Combine(request.Output.ToString(), batch.Name)).FullName
+            : ResultsWriter.CreateBatchFolder(request.Output.ToString(), batch.Name, request.Overwrite);
+        console.MarkupLineInterpolated($"Batch '{batch.Name}': {selected.Count} experiment(s){(shard is null ? "" : $" (shard {shard.Index}/{shard.Count})")} → {folder}");
 
+        var order = batch.Experiments.Select(e => e.Name).ToList();
         IReadOnlyList<ExperimentSummary> summaries = [];
         if (console.Profile.Capabilities.Interactive)
             console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(context => summaries = new BatchRunner(new LiveProgress(context)).Run(batch, folder));
+                .Start(context => summaries = new BatchRunner(new LiveProgress(context)).Run(selected, folder, order));
         else
-            summaries = new BatchRunner(new PlainProgress(console)).Run(batch, folder);
+            summaries = new BatchRunner(new PlainProgress(console)).Run(selected, folder, order);
 
         console.Write(SummaryTable(summaries));
         foreach (var s in summaries.Where(s => s.Message is not null))
             console.MarkupLineInterpolated($"[yellow]{s.Name}[/]: {s.Status}: {s.Message}");
         console.MarkupLineInterpolated($"Results: {folder}");
-        return summaries.Any(s => s.Status == "failed") ? ExperimentFailed : Success;
+        return summaries.Any(s => s.Status == "failed" && selected.Any(e => e.Name == s.Name)) ? ExperimentFailed : Success;
+    }
+
+    static int Report(IAnsiConsole console, TextWriter writer, DirectoryInfo folder)
+    {
+        if (!folder.Exists)
+        {
+            writer.WriteLine($"error: {folder}: no such batch folder");
+            return InvalidConfig;
+        }
+        var summaries = ResultsWriter.MergeBatchSummary(folder.FullName);
+        if (summaries.Count == 0)
+        {
+            writer.WriteLine($"error: {folder}: no experiment results (no */summary.json)");
+            return InvalidConfig;
+        }
+        console.Write(SummaryTable(summaries));
+        console.MarkupLineInterpolated($"Merged {summaries.Count} experiment(s) into {Path.Combine(folder.ToString(), "summary.csv")}");
+        return Success;
     }
 
     static Table SummaryTable(IReadOnlyList<ExperimentSummary> summaries)

@@ -15,18 +15,21 @@ public static partial class ConfigLoader
 {
     /// <summary>Loads and validates <paramref name="path"/>.</summary>
     /// <exception cref="ConfigException">The file is missing, unreadable or invalid; every problem is listed.</exception>
-    public static BatchConfig Load(string path)
+    public static BatchConfig Load(string path, IReadOnlyList<string>? overrides = null)
     {
         if (!File.Exists(path))
             throw new ConfigException([new ConfigError(path, 0, 0, "file not found")]);
-        return Parse(File.ReadAllText(path), path);
+        return Parse(File.ReadAllText(path), path, overrides);
     }
 
-    /// <summary>Validates YAML <paramref name="text"/>; <paramref name="file"/> names it in messages and gives the default batch name.</summary>
+    /// <summary>
+    /// Validates YAML <paramref name="text"/>; <paramref name="file"/> names it in messages and gives the default batch name.
+    /// <paramref name="overrides"/> are command-line settings <c>section.key=value</c> (value in YAML) that win over everything in the file.
+    /// </summary>
     /// <exception cref="ConfigException">The text is invalid; every problem is listed.</exception>
-    public static BatchConfig Parse(string text, string file)
+    public static BatchConfig Parse(string text, string file, IReadOnlyList<string>? overrides = null)
     {
-        var binder = new Binder(file);
+        var binder = new Binder(file, overrides ?? []);
         var batch = binder.Bind(text);
         if (binder.Errors.Count > 0 || batch is null)
             throw new ConfigException(binder.Errors.DistinctBy(e => (e.Line, e.Column, e.Message)).OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
@@ -55,12 +58,117 @@ public static partial class ConfigLoader
         return record;
     }
 
-    sealed class Binder(string file)
+    sealed class Binder(string file, IReadOnlyList<string> commandLine)
     {
         public List<ConfigError> Errors { get; } = [];
+        readonly Dictionary<YamlNode, string> commandLineNodes = [];
 
-        void Error(YamlNode node, string message) =>
-            Errors.Add(new ConfigError(file, (int)node.Start.Line, (int)node.Start.Column, message));
+        void Error(YamlNode node, string message)
+        {
+            if (commandLineNodes.TryGetValue(node, out var setting)) Errors.Add(new ConfigError($"--set {setting}", 0, 0, message));
+            else Errors.Add(new ConfigError(file, (int)node.Start.Line, (int)node.Start.Column, message));
+        }
+
+        /// <summary>section → key → entry, from <c>--set section.key=value</c>.</summary>
+        Dictionary<string, Dictionary<string, Entry>> CommandLineOverrides()
+        {
+            var result = new Dictionary<string, Dictionary<string, Entry>>();
+            foreach (var setting in commandLine)
+            {
+                int equals = setting.IndexOf('=');
+                string path = equals < 0 ? setting : setting[..equals];
+                var parts = path.Split('.');
+                var section = parts.Length == 2 ? Schema.Sections.FirstOrDefault(x => x.Name == parts[0]) : null;
+                if (equals < 0 || section?.Find(parts[1]) is null)
+                {
+                    string known = section is null ? $"sections: {string.Join(", ", Schema.Sections.Select(x => x.Name))}" : $"keys: {string.Join(", ", section.Fields.Select(f => f.Key))}";
+                    Errors.Add(new ConfigError($"--set {setting}", 0, 0, $"expected section.key=value with a known key ({known}){(section is null ? "" : Suggest(parts[1], section.Fields.Select(f => f.Key)))}"));
+                    continue;
+                }
+                var stream = new YamlStream();
+                YamlNode value;
+                try
+                {
+                    stream.Load(new StringReader(setting[(equals + 1)..]));
+                    value = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : new YamlScalarNode("");
+                }
+                catch (YamlException exception)
+                {
+                    Errors.Add(new ConfigError($"--set {setting}", 0, 0, $"the value is not valid YAML: {exception.Message}"));
+                    continue;
+                }
+                var key = new YamlScalarNode(parts[1]);
+                commandLineNodes[key] = setting;
+                foreach (var node in value.AllNodes) commandLineNodes[node] = setting;
+                if (!result.TryGetValue(parts[0], out var keys)) result[parts[0]] = keys = [];
+                keys[parts[1]] = new Entry(key, value, Own: true);
+            }
+            return result;
+        }
+
+        /// <summary>
+        /// The variants of one experiment entry: the cartesian product of its <c>grid:</c> values (keys <c>section.key</c>),
+        /// times its <c>seeds:</c>; each with its overrides and its name parts.
+        /// </summary>
+        List<(Dictionary<string, Dictionary<string, Entry>> Overrides, List<(string Key, string Value)> Naming)> Variants(Dictionary<string, Entry> entries)
+        {
+            var axes = new List<(string Section, string Key, YamlScalarNode KeyNode, List<YamlNode> Values)>();
+            if (entries.TryGetValue("grid", out var grid))
+            {
+                if (grid.Value is not YamlMappingNode gridMap)
+                    Error(grid.Value, $"grid: expected a mapping of section.key to a list of values, found {Describe(grid.Value)}");
+                else
+                    foreach (var (keyNode, valuesNode) in gridMap.Children)
+                    {
+                        string keyText = (keyNode as YamlScalarNode)?.Value ?? "";
+                        var parts = keyText.Split('.');
+                        var section = parts.Length == 2 ? Schema.Sections.FirstOrDefault(x => x.Name == parts[0]) : null;
+                        if (section?.Find(parts[1]) is null)
+                        {
+                            var all = Schema.Sections.SelectMany(x => x.Fields.Select(f => $"{x.Name}.{f.Key}")).ToList();
+                            Error(keyNode, $"grid: unknown key '{keyText}'; expected section.key, e.g. training.learning_rate{Suggest(keyText, all)}");
+                            continue;
+                        }
+                        var values = valuesNode is YamlSequenceNode sequence ? sequence.Children.ToList() : [valuesNode];
+                        if (values.Count == 0) { Error(valuesNode, $"grid: '{keyText}' needs at least one value"); continue; }
+                        axes.Add((parts[0], parts[1], (YamlScalarNode)keyNode, values));
+                    }
+            }
+            if (entries.TryGetValue("seeds", out var seeds))
+            {
+                var values = seeds.Value is YamlSequenceNode sequence ? sequence.Children.ToList() : [seeds.Value];
+                if (values.Count == 0) Error(seeds.Value, "seeds: expected a non-empty list of seeds");
+                else axes.Add(("training", "seed", seeds.Key, values));
+            }
+
+            var variants = new List<(Dictionary<string, Dictionary<string, Entry>>, List<(string, string)>)> { ([], []) };
+            foreach (var (section, key, keyNode, values) in axes)
+                variants = variants.SelectMany(v => values.Select(value =>
+                {
+                    var overrides = v.Item1.ToDictionary(p => p.Key, p => new Dictionary<string, Entry>(p.Value));
+                    if (!overrides.TryGetValue(section, out var keys)) overrides[section] = keys = [];
+                    keys[key] = new Entry(keyNode, value, Own: true);
+                    var naming = new List<(string, string)>(v.Item2) { ($"{section}.{key}", (value as YamlScalarNode)?.Value ?? "") };
+                    return (overrides, naming);
+                })).ToList();
+            return variants;
+        }
+
+        /// <summary>The experiment's name for one variant: <c>{section.key}</c> placeholders filled in, or <c>-key{value}</c> parts appended.</summary>
+        static string VariantName(string template, List<(string Key, string Value)> naming)
+        {
+            static string Clean(string value) => new(value.Select(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray());
+            if (template.Contains('{'))
+            {
+                foreach (var (key, value) in naming)
+                {
+                    template = template.Replace($"{{{key}}}", Clean(value));
+                    if (key == "training.seed") template = template.Replace("{seed}", Clean(value));
+                }
+                return template;
+            }
+            return template + string.Concat(naming.Select(n => n.Key == "training.seed" ? $"-seed{Clean(n.Value)}" : $"-{n.Key.Split('.')[1]}{Clean(n.Value)}"));
+        }
 
         public BatchConfig? Bind(string text)
         {
@@ -119,6 +227,7 @@ public static partial class ConfigLoader
 
             var experiments = new List<ExperimentConfig>();
             var names = new HashSet<string>(StringComparer.Ordinal);
+            var commandLineOverrides = CommandLineOverrides();
             foreach (var item in list.Children)
             {
                 if (item is not YamlMappingNode experimentNode)
@@ -126,23 +235,33 @@ public static partial class ConfigLoader
                     Error(item, $"experiments: each entry must be a mapping with name, model and dataset, found {Describe(item)}");
                     continue;
                 }
-                var experiment = BindExperiment(experimentNode, defaults);
-                if (experiment is null) continue;
-                if (!names.Add(experiment.Name))
-                    Error(experimentNode, $"experiment name '{experiment.Name}' is used twice; names must be unique (they name the results folders)");
-                experiments.Add(experiment);
+                var entries = Entries(experimentNode, "experiment", Schema.ExperimentKeys);
+                foreach (var (overrides, naming) in Variants(entries))
+                {
+                    foreach (var (section, keys) in commandLineOverrides)
+                    {
+                        if (!overrides.TryGetValue(section, out var target)) overrides[section] = target = [];
+                        foreach (var (key, entry) in keys) target[key] = entry;
+                    }
+                    var experiment = BindExperiment(experimentNode, entries, defaults, overrides, naming);
+                    if (experiment is null) continue;
+                    if (!names.Add(experiment.Name))
+                        Error(experimentNode, $"experiment name '{experiment.Name}' is used twice; names must be unique (they name the results folders)");
+                    experiments.Add(experiment);
+                }
             }
             return Errors.Count == 0 ? new BatchConfig(name, file, experiments) : null;
         }
 
-        ExperimentConfig? BindExperiment(YamlMappingNode node, Dictionary<string, Dictionary<string, Entry>> defaults)
+        ExperimentConfig? BindExperiment(YamlMappingNode node, Dictionary<string, Entry> entries, Dictionary<string, Dictionary<string, Entry>> defaults,
+            Dictionary<string, Dictionary<string, Entry>> overrides, List<(string Key, string Value)> naming)
         {
-            var entries = Entries(node, "experiment", Schema.ExperimentKeys);
             string? name = null;
             if (!entries.TryGetValue("name", out var nameEntry))
                 Error(node, "experiment: missing required key 'name'");
-            else if (Scalar(nameEntry, "name", "an experiment name") is string text)
+            else if (Scalar(nameEntry, "name", "an experiment name") is string template)
             {
+                string text = VariantName(template, naming);
                 if (SafeName().IsMatch(text)) name = text;
                 else Error(nameEntry.Value, $"name: '{text}' is not a valid folder name; use letters, digits, '.', '_' and '-'");
             }
@@ -154,6 +273,9 @@ public static partial class ConfigLoader
                 if (entries.TryGetValue(section.Name, out var own))
                     foreach (var (key, entry) in SectionEntries(section, own))
                         merged[key] = entry with { Own = true };
+                if (overrides.TryGetValue(section.Name, out var forced))
+                    foreach (var (key, entry) in forced)
+                        merged[key] = entry;
                 values[section.Name] = BindSection(section, merged, node, name);
             }
             if (name is null || Errors.Count > 0) return null;

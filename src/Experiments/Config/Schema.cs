@@ -133,7 +133,7 @@ public static class Schema
     public static readonly IReadOnlyList<SectionSpec> Sections = [Dataset, Model, Training, Monitoring];
 
     /// <summary>Keys of an experiment entry.</summary>
-    public static readonly IReadOnlyList<string> ExperimentKeys = ["name", .. Sections.Select(s => s.Name)];
+    public static readonly IReadOnlyList<string> ExperimentKeys = ["name", .. Sections.Select(s => s.Name), "grid", "seeds"];
 
     /// <summary>Keys at the top of the file.</summary>
     public static readonly IReadOnlyList<string> RootKeys = ["batch", "defaults", "experiments"];

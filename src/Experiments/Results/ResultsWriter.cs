@@ -95,6 +95,26 @@ public static class ResultsWriter
         AtomicFile.WriteAllText(Path.Combine(folder, "summary.json"), JsonSerializer.Serialize(summary, Json));
     }
 
+    /// <summary>Reads one experiment's <c>summary.json</c>, or null when the experiment has not finished.</summary>
+    public static ExperimentSummary? ReadSummary(string experimentFolder)
+    {
+        string path = Path.Combine(experimentFolder, "summary.json");
+        return File.Exists(path) ? JsonSerializer.Deserialize<ExperimentSummary>(File.ReadAllText(path), Json) : null;
+    }
+
+    /// <summary>
+    /// Rebuilds the batch summary from every experiment folder under <paramref name="batchFolder"/> (so shards that wrote
+    /// into one tree are merged), in <paramref name="order"/> where given and by name otherwise; returns the rows.
+    /// </summary>
+    public static IReadOnlyList<ExperimentSummary> MergeBatchSummary(string batchFolder, IReadOnlyList<string>? order = null)
+    {
+        var summaries = Directory.GetDirectories(batchFolder).Select(ReadSummary).OfType<ExperimentSummary>()
+            .OrderBy(s => order?.ToList().IndexOf(s.Name) is int i and >= 0 ? i : int.MaxValue)
+            .ThenBy(s => s.Name, StringComparer.Ordinal).ToList();
+        WriteBatchSummary(batchFolder, summaries);
+        return summaries;
+    }
+
     /// <summary>Writes the batch's <c>summary.json</c> and <c>summary.csv</c>.</summary>
     public static void WriteBatchSummary(string batchFolder, IReadOnlyList<ExperimentSummary> summaries)
     {

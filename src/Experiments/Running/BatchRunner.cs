@@ -11,18 +11,24 @@ namespace SeqLab.Experiments.Running;
 /// </summary>
 public sealed class BatchRunner(IRunProgress progress)
 {
-    /// <summary>Runs every experiment of <paramref name="batch"/> into <paramref name="batchFolder"/> and writes the batch summary.</summary>
-    public IReadOnlyList<ExperimentSummary> Run(BatchConfig batch, string batchFolder)
+    /// <summary>
+    /// Runs <paramref name="experiments"/> into <paramref name="batchFolder"/>, skipping any that already finished there
+    /// (completed or diverged: a re-run or another shard did it), then rebuilds the batch summary from every experiment
+    /// folder, in the order of <paramref name="order"/>.
+    /// </summary>
+    public IReadOnlyList<ExperimentSummary> Run(IReadOnlyList<ExperimentConfig> experiments, string batchFolder, IReadOnlyList<string> order)
     {
-        var summaries = new List<ExperimentSummary>();
-        foreach (var experiment in batch.Experiments)
+        foreach (var experiment in experiments)
         {
-            var summary = RunExperiment(experiment, Path.Combine(batchFolder, experiment.Name));
-            summaries.Add(summary);
-            progress.Finished(summary);
+            string folder = Path.Combine(batchFolder, experiment.Name);
+            if (ResultsWriter.ReadSummary(folder) is { Status: "completed" or "diverged" } done)
+            {
+                progress.Skipped(done);
+                continue;
+            }
+            progress.Finished(RunExperiment(experiment, folder));
         }
-        ResultsWriter.WriteBatchSummary(batchFolder, summaries);
-        return summaries;
+        return ResultsWriter.MergeBatchSummary(batchFolder, order);
     }
 
     /// <summary>Trains one experiment and writes its folder; never throws for a failing experiment.</summary>

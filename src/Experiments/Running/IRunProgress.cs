@@ -14,6 +14,9 @@ public interface IRunProgress
 
     /// <summary>An experiment ended (completed, diverged or failed).</summary>
     void Finished(ExperimentSummary summary);
+
+    /// <summary>An experiment was skipped because its folder already holds a finished result.</summary>
+    void Skipped(ExperimentSummary summary);
 }
 
 /// <summary>Ignores progress.</summary>
@@ -25,4 +28,6 @@ public sealed class SilentProgress : IRunProgress
     public void Stepped(string experiment, StepMetrics metrics, int totalSteps) { }
     /// <inheritdoc />
     public void Finished(ExperimentSummary summary) { }
+    /// <inheritdoc />
+    public void Skipped(ExperimentSummary summary) { }
 }
