@@ -154,20 +154,24 @@ public static partial class ConfigLoader
             return variants;
         }
 
-        /// <summary>The experiment's name for one variant: <c>{section.key}</c> placeholders filled in, or <c>-key{value}</c> parts appended.</summary>
+        /// <summary>
+        /// The experiment's name for one variant: <c>{section.key}</c> (and <c>{seed}</c>) placeholders are filled in, and every
+        /// swept key the template does not name is appended as <c>-key{value}</c> (<c>-seed{n}</c>), so names stay unique.
+        /// </summary>
         static string VariantName(string template, List<(string Key, string Value)> naming)
         {
             static string Clean(string value) => new(value.Select(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray());
-            if (template.Contains('{'))
+            var suffix = new System.Text.StringBuilder();
+            foreach (var (key, value) in naming)
             {
-                foreach (var (key, value) in naming)
-                {
-                    template = template.Replace($"{{{key}}}", Clean(value));
-                    if (key == "training.seed") template = template.Replace("{seed}", Clean(value));
-                }
-                return template;
+                bool seed = key == "training.seed";
+                string placeholder = $"{{{key}}}";
+                if (template.Contains(placeholder) || (seed && template.Contains("{seed}")))
+                    template = template.Replace(placeholder, Clean(value)).Replace(seed ? "{seed}" : placeholder, Clean(value));
+                else
+                    suffix.Append(seed ? $"-seed{Clean(value)}" : $"-{key.Split('.')[1]}{Clean(value)}");
             }
-            return template + string.Concat(naming.Select(n => n.Key == "training.seed" ? $"-seed{Clean(n.Value)}" : $"-{n.Key.Split('.')[1]}{Clean(n.Value)}"));
+            return template + suffix;
         }
 
         public BatchConfig? Bind(string text)
