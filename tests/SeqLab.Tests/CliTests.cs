@@ -73,7 +73,7 @@ public class CliTests
 
             var metrics = DataFrame.LoadCsv(Path.Combine(folder, "metrics.csv"));
             Assert.Equal(30, metrics.Rows.Count);
-            Assert.Equal(["step", "train_loss", "grad_norm", "clipped", "elapsed_seconds"], metrics.Columns.Select(c => c.Name));
+            Assert.Equal(["step", "train_loss", "grad_norm", "clipped", "learning_rate", "elapsed_seconds"], metrics.Columns.Select(c => c.Name));
             Assert.Equal(0, metrics.Columns.Sum(c => c.NullCount));
             Assert.Equal(Enumerable.Range(1, 30), Ints(metrics.Columns["step"]));
 

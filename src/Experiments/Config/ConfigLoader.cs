@@ -308,9 +308,8 @@ public static partial class ConfigLoader
                 name,
                 Populate(new DatasetConfig(datasetType), dataset, Schema.Dataset, datasetType),
                 Populate(new ModelConfig(modelType), model, Schema.Model, modelType),
-                new TrainingOptions(Int(training, "steps"), Int(training, "batch_size"), (double)training["learning_rate"]!,
-                    (double?)training["clip_grad_norm"], (long)training["seed"]!, Int(training, "threads"), Int(training, "eval_every"))
-                { Optimizer = (string)training["optimizer"]! },
+                Populate(new TrainingOptions(Int(training, "steps"), Int(training, "batch_size"), (double)training["learning_rate"]!,
+                    (double?)training["clip_grad_norm"], (long)training["seed"]!, Int(training, "threads"), Int(training, "eval_every")), training, Schema.Training, null),
                 new MonitoringOptions(Int(monitoring, "log_every")));
         }
 

@@ -58,8 +58,6 @@ public static class Schema
     /// <summary>Data set names a <c>dataset.type</c> may take.</summary>
     public static readonly IReadOnlyList<string> DatasetTypes = [.. Synthetic, "text", "forecast", "dna"];
 
-    /// <summary>Optimiser names.</summary>
-    public static readonly IReadOnlyList<string> Optimizers = ["adam"];
 
     /// <summary><c>dataset:</c> keys.</summary>
     public static readonly SectionSpec Dataset = new("dataset",
@@ -116,8 +114,20 @@ public static class Schema
         new("steps", FieldKind.Integer, 1000, "optimiser steps") { Minimum = 1 },
         new("batch_size", FieldKind.Integer, 64, "sequences per step") { Minimum = 1 },
         new("learning_rate", FieldKind.Number, 1e-3, "optimiser step size") { Minimum = 0, ExclusiveMinimum = true },
-        new("optimizer", FieldKind.Choice, "adam", "optimiser") { Choices = Optimizers },
+        new("optimizer", FieldKind.Choice, "adam", "optimiser") { Choices = SeqLab.Experiments.Training.Optimisation.Optimizers },
+        new("momentum", FieldKind.Number, 0.0, "momentum (sgd, rmsprop)") { Minimum = 0, Maximum = 0.9999 },
+        new("weight_decay", FieldKind.Number, 0.0, "weight decay: coupled L2 for sgd/adam/rmsprop, decoupled for adamw") { Minimum = 0 },
+        new("schedule", FieldKind.Choice, "constant", "learning-rate schedule after the warm-up") { Choices = SeqLab.Experiments.Training.Optimisation.Schedules },
+        new("warmup_steps", FieldKind.Integer, 0, "linear learning-rate warm-up steps") { Minimum = 0 },
+        new("step_size", FieldKind.Integer, 1000, "step schedule: steps between decays") { Minimum = 1 },
+        new("gamma", FieldKind.Number, 0.5, "step schedule: decay factor") { Minimum = 0, ExclusiveMinimum = true, Maximum = 1 },
+        new("min_learning_rate", FieldKind.Number, 0.0, "cosine schedule: final learning rate") { Minimum = 0 },
         new("clip_grad_norm", FieldKind.Number, null, "rescale gradients whose global L2 norm exceeds this; null = off") { Minimum = 0, ExclusiveMinimum = true, Nullable = true },
+        new("clip_grad_value", FieldKind.Number, null, "clamp every gradient element to ± this; null = off") { Minimum = 0, ExclusiveMinimum = true, Nullable = true },
+        new("l1", FieldKind.Number, 0.0, "L1 penalty λ (adds λ Σ|w| to the loss)") { Minimum = 0 },
+        new("l2", FieldKind.Number, 0.0, "L2 penalty λ (adds λ Σ w² to the loss)") { Minimum = 0 },
+        new("early_stopping_patience", FieldKind.Integer, null, "stop after this many evaluations without validation improvement, keeping the best weights; null = off") { Minimum = 1, Nullable = true },
+        new("min_delta", FieldKind.Number, 0.0, "smallest validation-loss decrease that counts as an improvement") { Minimum = 0 },
         new("seed", FieldKind.Integer, 0, "fixes initialisation, data order and evaluation sets") { Minimum = 0 },
         new("threads", FieldKind.Integer, 2, "LibTorch intra-op threads") { Minimum = 1, Maximum = 1024 },
         new("eval_every", FieldKind.Integer, 100, "validate every N steps") { Minimum = 1 },

@@ -67,9 +67,9 @@ public static class ResultsWriter
         Directory.CreateDirectory(folder);
         AtomicFile.WriteAllText(Path.Combine(folder, "config.yaml"), ResolvedConfigYaml(experiment));
 
-        var metrics = new Csv("step", "train_loss", "grad_norm", "clipped", "elapsed_seconds");
+        var metrics = new Csv("step", "train_loss", "grad_norm", "clipped", "learning_rate", "elapsed_seconds");
         foreach (var s in log.Steps)
-            metrics.Row(s.Step, s.TrainLoss, s.GradNorm, s.Clipped, s.ElapsedSeconds);
+            metrics.Row(s.Step, s.TrainLoss, s.GradNorm, s.Clipped, s.LearningRate, s.ElapsedSeconds);
         AtomicFile.WriteAllText(Path.Combine(folder, "metrics.csv"), metrics.ToString());
 
         // Evaluations are sparse, so they get their own dense table rather than mostly-empty columns in metrics.csv.

@@ -7,7 +7,11 @@ namespace SeqLab.Experiments.Training;
 /// <param name="Clipped">Whether clipping rescaled the gradient on this step.</param>
 /// <param name="ValidationLoss">Validation loss after the update, on evaluation steps only.</param>
 /// <param name="ElapsedSeconds">Wall time since training started.</param>
-public sealed record StepMetrics(int Step, double TrainLoss, double GradNorm, bool Clipped, double? ValidationLoss, double ElapsedSeconds);
+public sealed record StepMetrics(int Step, double TrainLoss, double GradNorm, bool Clipped, double? ValidationLoss, double ElapsedSeconds)
+{
+    /// <summary>The learning rate used on this step.</summary>
+    public double LearningRate { get; init; }
+}
 
 /// <summary>The gradient norm of one parameter tensor on one logged step.</summary>
 public sealed record ParameterGradient(int Step, string Parameter, double Norm);

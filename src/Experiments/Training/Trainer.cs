@@ -23,7 +23,7 @@ public enum TrainingStatus
 /// <param name="TestLoss">Loss on the test set after training (NaN when diverged).</param>
 /// <param name="TestMetrics">The task's metrics on the test set (empty when diverged).</param>
 /// <param name="Log">Every measurement.</param>
-/// <param name="Divergence">Which step diverged and why, or null.</param>
+/// <param name="Divergence">Which step diverged and why; for a completed run, a note such as an early stop; or null.</param>
 /// <param name="WallSeconds">Training wall time.</param>
 public sealed record TrainingOutcome(TrainingStatus Status, int StepsRun, double TestLoss, IReadOnlyDictionary<string, double> TestMetrics, TrainingLog Log, string? Divergence, double WallSeconds);
 
@@ -51,54 +51,100 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
     {
         var log = new TrainingLog();
         var parameters = model.NamedParameters().ToList();
-        using var optimizer = optim.Adam(parameters.Select(p => p.Parameter), lr: training.LearningRate);
+        var weights = parameters.Select(p => p.Parameter).ToList();
+        using var optimizer = Optimisation.Create(training.Optimizer, weights, training.LearningRate, training.Momentum, training.WeightDecay);
         var clock = Stopwatch.StartNew();
         model.Module.train();
+        Dictionary<string, Tensor>? best = null;
+        double bestLoss = double.PositiveInfinity;
+        int bestStep = 0, evaluationsSinceBest = 0;
+        string? note = null;
 
-        for (int step = 1; step <= training.Steps; step++)
+        try
         {
-            using var scope = NewDisposeScope();
-            bool logGradients = step == 1 || step % monitoring.LogEvery == 0 || step == training.Steps;
-            using var batch = sampleBatch(dataGenerator);
-            // ∂L/∂x_t comes from letting real-valued inputs require grad; it works through the fused kernels.
-            bool profileTime = logGradients && batch.Inputs.is_floating_point();
-            var inputs = profileTime ? batch.Inputs.detach().requires_grad_(true) : batch.Inputs;
-
-            optimizer.zero_grad();
-            var loss = SequenceLoss.Compute(model.Task, model.Forward(inputs, batch.Lengths), batch.Targets, batch.Lengths);
-            loss.backward();
-            double lossValue = loss.item<float>();
-            if (logGradients)
-                RecordGradients(log, step, parameters, profileTime ? inputs : null); // before clipping rescales the gradients in place
-            double gradNorm = training.ClipGradNorm is double maxNorm
-                ? nn.utils.clip_grad_norm_(parameters.Select(p => p.Parameter), maxNorm)
-                : GlobalNorm(parameters);
-            bool clipped = training.ClipGradNorm is double limit && gradNorm > limit;
-
-            if (!double.IsFinite(lossValue) || !double.IsFinite(gradNorm))
+            for (int step = 1; step <= training.Steps; step++)
             {
-                log.Steps.Add(new StepMetrics(step, lossValue, gradNorm, clipped, null, clock.Elapsed.TotalSeconds));
-                string reason = $"step {step}: loss {lossValue}, gradient norm {gradNorm} (last finite gradient norm {LastFiniteNorm(log)})";
-                return new TrainingOutcome(TrainingStatus.Diverged, step, double.NaN, new Dictionary<string, double>(), log, reason, clock.Elapsed.TotalSeconds);
+                using var scope = NewDisposeScope();
+                double learningRate = Optimisation.LearningRate(training.Schedule, training.LearningRate, step, training.Steps,
+                    training.WarmupSteps, training.StepSize, training.Gamma, training.MinLearningRate);
+                Optimisation.SetLearningRate(optimizer, learningRate);
+                bool logGradients = step == 1 || step % monitoring.LogEvery == 0 || step == training.Steps;
+                using var batch = sampleBatch(dataGenerator);
+                // ∂L/∂x_t comes from letting real-valued inputs require grad; it works through the fused kernels.
+                bool profileTime = logGradients && batch.Inputs.is_floating_point();
+                var inputs = profileTime ? batch.Inputs.detach().requires_grad_(true) : batch.Inputs;
+
+                optimizer.zero_grad();
+                var loss = SequenceLoss.Compute(model.Task, model.Forward(inputs, batch.Lengths), batch.Targets, batch.Lengths);
+                var penalty = Optimisation.Penalty(weights, training.L1, training.L2);
+                (penalty is null ? loss : loss + penalty).backward();
+                double lossValue = loss.item<float>();
+                if (logGradients)
+                    RecordGradients(log, step, parameters, profileTime ? inputs : null); // before clipping rescales the gradients in place
+                double gradNorm = training.ClipGradNorm is double maxNorm
+                    ? nn.utils.clip_grad_norm_(weights, maxNorm)
+                    : GlobalNorm(parameters);
+                bool clipped = training.ClipGradNorm is double limit && gradNorm > limit;
+                if (training.ClipGradValue is double maxValue)
+                {
+                    clipped |= weights.Any(w => w.grad is Tensor g && g.abs().max().item<float>() > maxValue);
+                    nn.utils.clip_grad_value_(weights, maxValue);
+                }
+
+                if (!double.IsFinite(lossValue) || !double.IsFinite(gradNorm))
+                {
+                    log.Steps.Add(new StepMetrics(step, lossValue, gradNorm, clipped, null, clock.Elapsed.TotalSeconds) { LearningRate = learningRate });
+                    string reason = $"step {step}: loss {lossValue}, gradient norm {gradNorm} (last finite gradient norm {LastFiniteNorm(log)})";
+                    return new TrainingOutcome(TrainingStatus.Diverged, step, double.NaN, new Dictionary<string, double>(), log, reason, clock.Elapsed.TotalSeconds);
+                }
+
+                optimizer.step();
+
+                double? validationLoss = null;
+                bool stop = false;
+                if (step % training.EvalEvery == 0 || step == training.Steps)
+                {
+                    var evaluation = Evaluate(model, validation);
+                    log.Evaluations.Add((step, "validation", evaluation));
+                    validationLoss = evaluation.Loss;
+                    if (training.EarlyStoppingPatience is int patience)
+                    {
+                        if (evaluation.Loss < bestLoss - training.MinDelta)
+                        {
+                            (bestLoss, bestStep, evaluationsSinceBest) = (evaluation.Loss, step, 0);
+                            ReplaceBest(ref best, model);
+                        }
+                        else if (++evaluationsSinceBest >= patience && step < training.Steps)
+                        {
+                            stop = true;
+                            note = $"stopped early at step {step}: no validation improvement for {patience} evaluations; restored the best weights (step {bestStep}, validation loss {bestLoss:G4})";
+                        }
+                    }
+                }
+                var metrics = new StepMetrics(step, lossValue, gradNorm, clipped, validationLoss, clock.Elapsed.TotalSeconds) { LearningRate = learningRate };
+                log.Steps.Add(metrics);
+                observer?.Invoke(metrics);
+                if (stop) break;
             }
 
-            optimizer.step();
-
-            double? validationLoss = null;
-            if (step % training.EvalEvery == 0 || step == training.Steps)
-            {
-                var evaluation = Evaluate(model, validation);
-                log.Evaluations.Add((step, "validation", evaluation));
-                validationLoss = evaluation.Loss;
-            }
-            var metrics = new StepMetrics(step, lossValue, gradNorm, clipped, validationLoss, clock.Elapsed.TotalSeconds);
-            log.Steps.Add(metrics);
-            observer?.Invoke(metrics);
+            if (best is not null) model.Module.load_state_dict(best);
+            var testEvaluation = Evaluate(model, test);
+            int stepsRun = log.Steps.Count;
+            log.Evaluations.Add((stepsRun, "test", testEvaluation));
+            return new TrainingOutcome(TrainingStatus.Completed, stepsRun, testEvaluation.Loss, testEvaluation.Metrics, log, note, clock.Elapsed.TotalSeconds);
         }
+        finally
+        {
+            if (best is not null) foreach (var tensor in best.Values) tensor.Dispose();
+        }
+    }
 
-        var testEvaluation = Evaluate(model, test);
-        log.Evaluations.Add((training.Steps, "test", testEvaluation));
-        return new TrainingOutcome(TrainingStatus.Completed, training.Steps, testEvaluation.Loss, testEvaluation.Metrics, log, null, clock.Elapsed.TotalSeconds);
+    /// <summary>Keeps a copy of the weights outside every dispose scope, disposing the previous copy.</summary>
+    static void ReplaceBest(ref Dictionary<string, Tensor>? best, ISequenceModel model)
+    {
+        if (best is not null) foreach (var tensor in best.Values) tensor.Dispose();
+        using var noGrad = no_grad();
+        best = model.Module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().DetachFromDisposeScope());
     }
 
     /// <summary>The task loss and metrics of <paramref name="model"/> on <paramref name="set"/>, without gradients, in eval mode.</summary>

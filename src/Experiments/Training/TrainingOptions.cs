@@ -10,8 +10,32 @@ namespace SeqLab.Experiments.Training;
 /// <param name="EvalEvery">Evaluate on the validation set every this many steps (and after the last).</param>
 public sealed record TrainingOptions(int Steps, int BatchSize, double LearningRate, double? ClipGradNorm, long Seed, int Threads, int EvalEvery)
 {
-    /// <summary>The optimiser's name.</summary>
+    /// <summary>sgd, adam, adamw or rmsprop.</summary>
     public string Optimizer { get; init; } = "adam";
+    /// <summary>Momentum (SGD, RMSprop).</summary>
+    public double Momentum { get; init; }
+    /// <summary>Weight decay (coupled L2 for SGD/Adam/RMSprop, decoupled for AdamW).</summary>
+    public double WeightDecay { get; init; }
+    /// <summary>constant, step or cosine.</summary>
+    public string Schedule { get; init; } = "constant";
+    /// <summary>Linear warm-up steps (0 = none).</summary>
+    public int WarmupSteps { get; init; }
+    /// <summary>Step schedule: steps between decays.</summary>
+    public int StepSize { get; init; } = 1000;
+    /// <summary>Step schedule: decay factor.</summary>
+    public double Gamma { get; init; } = 0.5;
+    /// <summary>Cosine schedule: final learning rate.</summary>
+    public double MinLearningRate { get; init; }
+    /// <summary>Clamp every gradient element to ±this; null = off.</summary>
+    public double? ClipGradValue { get; init; }
+    /// <summary>L1 penalty λ: adds λ Σ|w| to the loss.</summary>
+    public double L1 { get; init; }
+    /// <summary>L2 penalty λ: adds λ Σ w² to the loss.</summary>
+    public double L2 { get; init; }
+    /// <summary>Stop after this many evaluations without a validation improvement, restoring the best weights; null = off.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+    /// <summary>Smallest decrease of the validation loss that counts as an improvement.</summary>
+    public double MinDelta { get; init; }
 }
 
 /// <summary>What the gradient monitor records.</summary>
