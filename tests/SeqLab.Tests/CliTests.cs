@@ -68,8 +68,17 @@ public class CliTests
         foreach (var experiment in new[] { "rnn-tanh", "lstm" })
         {
             string folder = Path.Combine(batch, experiment);
-            Assert.Equal(["config.yaml", "evaluation.csv", "grad_params.csv", "grad_time.csv", "metrics.csv", "summary.json"],
+            Assert.Equal(["config.yaml", "evaluation.csv", "grad_params.csv", "grad_time.csv", "manifest.json", "metrics.csv", "summary.json"],
                 Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+            using (var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "manifest.json"))))
+            {
+                Assert.Equal(3, manifest.RootElement.GetProperty("seed").GetInt64());
+                Assert.Equal(1, manifest.RootElement.GetProperty("threads").GetInt32());
+                Assert.Equal("cpu", manifest.RootElement.GetProperty("device").GetString());
+                Assert.StartsWith("0.107", manifest.RootElement.GetProperty("torch_sharp_version").GetString());
+                Assert.StartsWith("2.10.0", manifest.RootElement.GetProperty("lib_torch_version").GetString());
+                Assert.True(manifest.RootElement.GetProperty("wall_seconds").GetDouble() > 0);
+            }
 
             var metrics = DataFrame.LoadCsv(Path.Combine(folder, "metrics.csv"));
             Assert.Equal(30, metrics.Rows.Count);
@@ -135,5 +144,16 @@ public class CliTests
         using var healthy = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "diverging", "healthy", "summary.json")));
         Assert.Equal("completed", healthy.RootElement.GetProperty("status").GetString());
         Assert.Equal(40, healthy.RootElement.GetProperty("steps").GetInt32());
+    }
+}
+
+public class RunManifestTests
+{
+    [Fact]
+    public void The_git_commit_is_read_from_the_repository_like_git_reads_it()
+    {
+        string expected = NativeFiles.Run("git", "-C", TestPaths.Root, "rev-parse", "HEAD").Trim();
+        Assert.Equal(expected, SeqLab.Experiments.Results.RunManifest.FindGitCommit(Path.Combine(TestPaths.Root, "src", "Experiments")));
+        Assert.Null(SeqLab.Experiments.Results.RunManifest.FindGitCommit(Path.GetTempPath()));
     }
 }

@@ -154,9 +154,9 @@ public static class SeqLabCli
         if (console.Profile.Capabilities.Interactive)
             console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(context => summaries = new BatchRunner(new LiveProgress(context)).Run(selected, folder, order));
+                .Start(context => summaries = new BatchRunner(new LiveProgress(context), request.File.FullName).Run(selected, folder, order));
         else
-            summaries = new BatchRunner(new PlainProgress(console)).Run(selected, folder, order);
+            summaries = new BatchRunner(new PlainProgress(console), request.File.FullName).Run(selected, folder, order);
 
         console.Write(SummaryTable(summaries));
         foreach (var s in summaries.Where(s => s.Message is not null))

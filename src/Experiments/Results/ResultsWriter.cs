@@ -61,10 +61,11 @@ public static class ResultsWriter
         return Yaml.Serialize(new Dictionary<string, object> { ["experiments"] = new[] { entry } });
     }
 
-    /// <summary>Writes every file of one experiment into <paramref name="folder"/>.</summary>
-    public static void WriteExperiment(string folder, ExperimentConfig experiment, TrainingLog log, ExperimentSummary summary)
+    /// <summary>Writes every file of one experiment into <paramref name="folder"/> (the summary last, so a present summary means a finished experiment).</summary>
+    public static void WriteExperiment(string folder, ExperimentConfig experiment, TrainingLog log, ExperimentSummary summary, RunManifest? manifest = null)
     {
         Directory.CreateDirectory(folder);
+        if (manifest is not null) AtomicFile.WriteAllText(Path.Combine(folder, "manifest.json"), JsonSerializer.Serialize(manifest, Json));
         AtomicFile.WriteAllText(Path.Combine(folder, "config.yaml"), ResolvedConfigYaml(experiment));
 
         var metrics = new Csv("step", "train_loss", "grad_norm", "clipped", "learning_rate", "elapsed_seconds");

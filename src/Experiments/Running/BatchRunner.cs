@@ -9,7 +9,7 @@ namespace SeqLab.Experiments.Running;
 /// Runs a validated batch: for each experiment it seeds torch, builds the data and the model, trains, and writes the
 /// results folder. An experiment that diverges or throws is recorded as such and the batch goes on.
 /// </summary>
-public sealed class BatchRunner(IRunProgress progress)
+public sealed class BatchRunner(IRunProgress progress, string? configFile = null)
 {
     /// <summary>
     /// Runs <paramref name="experiments"/> into <paramref name="batchFolder"/>, skipping any that already finished there
@@ -38,8 +38,10 @@ public sealed class BatchRunner(IRunProgress progress)
         string description = experiment.Model.Type, task = "?", baselineName = "";
         long parameterCount = 0;
         double? baseline = null;
+        var started = DateTime.UtcNow;
         try
         {
+            var device = ResolveDevice(training.Device);
             torch.set_num_threads(training.Threads);
             torch.manual_seed(training.Seed);
             using var data = Factories.CreateTask(experiment.Dataset, experiment.Model, training.BatchSize, training.Seed);
@@ -48,12 +50,13 @@ public sealed class BatchRunner(IRunProgress progress)
             baselineName = data.BaselineName;
             var model = Factories.CreateModel(experiment.Model, data);
             using var module = model.Module;
+            if (device.type != DeviceType.CPU) module.to(device);
             description = model.Description;
             parameterCount = model.ParameterCount;
             using var dataGenerator = new torch.Generator((ulong)training.Seed);
 
             progress.Started(experiment.Name, training.Steps, description);
-            var trainer = new Trainer(training, experiment.Monitoring);
+            var trainer = new Trainer(training, experiment.Monitoring, device);
             var outcome = trainer.Train(model, data.SampleBatch, dataGenerator, data.Validation, data.Test,
                 metrics => progress.Stepped(experiment.Name, metrics, training.Steps));
             var testMetrics = new Dictionary<string, double>(outcome.TestMetrics);
@@ -61,7 +64,8 @@ public sealed class BatchRunner(IRunProgress progress)
                 foreach (var (name, value) in data.TestMetrics(model)) testMetrics[name] = value;
 
             var summary = Summarise(experiment, task, description, parameterCount, baseline, baselineName, outcome, testMetrics);
-            ResultsWriter.WriteExperiment(folder, experiment, outcome.Log, summary);
+            var manifest = RunManifest.Describe(training.Threads, training.Seed, device.ToString(), configFile, started, outcome.WallSeconds);
+            ResultsWriter.WriteExperiment(folder, experiment, outcome.Log, summary, manifest);
             return summary;
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
@@ -91,4 +95,17 @@ public sealed class BatchRunner(IRunProgress progress)
     }
 
     static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    /// <summary>auto: CUDA when this build of TorchSharp and the machine have it, else the CPU; cuda: CUDA or a clear error.</summary>
+    static torch.Device ResolveDevice(string device)
+    {
+        bool cuda = torch.cuda.is_available();
+        return device switch
+        {
+            "cpu" => torch.CPU,
+            "cuda" when cuda => torch.CUDA,
+            "cuda" => throw new InvalidOperationException("device: cuda was asked for, but CUDA is not available: reference a CUDA build of TorchSharp (e.g. TorchSharp-cuda-linux) and run on a machine with an NVIDIA GPU, or use device: auto"),
+            _ => cuda ? torch.CUDA : torch.CPU,
+        };
+    }
 }

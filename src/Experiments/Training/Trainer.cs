@@ -39,7 +39,7 @@ public delegate void StepObserver(StepMetrics metrics);
 /// the norm of each parameter tensor's gradient and ‖∂L/∂x_t‖ for every time step (by letting the input require grad,
 /// which works through TorchSharp's fused recurrent kernels). Every step runs inside its own dispose scope.
 /// </summary>
-public sealed class Trainer(TrainingOptions training, MonitoringOptions monitoring)
+public sealed class Trainer(TrainingOptions training, MonitoringOptions monitoring, Device? device = null)
 {
     /// <summary>
     /// Trains <paramref name="model"/> on batches from <paramref name="sampleBatch"/>, evaluating on
@@ -69,7 +69,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                     training.WarmupSteps, training.StepSize, training.Gamma, training.MinLearningRate);
                 Optimisation.SetLearningRate(optimizer, learningRate);
                 bool logGradients = step == 1 || step % monitoring.LogEvery == 0 || step == training.Steps;
-                using var batch = sampleBatch(dataGenerator);
+                using var batch = OnDevice(sampleBatch(dataGenerator), device);
                 // ∂L/∂x_t comes from letting real-valued inputs require grad; it works through the fused kernels.
                 bool profileTime = logGradients && batch.Inputs.is_floating_point();
                 var inputs = profileTime ? batch.Inputs.detach().requires_grad_(true) : batch.Inputs;
@@ -104,7 +104,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                 bool stop = false;
                 if (step % training.EvalEvery == 0 || step == training.Steps)
                 {
-                    var evaluation = Evaluate(model, validation);
+                    var evaluation = Evaluate(model, validation, device);
                     log.Evaluations.Add((step, "validation", evaluation));
                     validationLoss = evaluation.Loss;
                     if (training.EarlyStoppingPatience is int patience)
@@ -128,7 +128,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
             }
 
             if (best is not null) model.Module.load_state_dict(best);
-            var testEvaluation = Evaluate(model, test);
+            var testEvaluation = Evaluate(model, test, device);
             int stepsRun = log.Steps.Count;
             log.Evaluations.Add((stepsRun, "test", testEvaluation));
             return new TrainingOutcome(TrainingStatus.Completed, stepsRun, testEvaluation.Loss, testEvaluation.Metrics, log, note, clock.Elapsed.TotalSeconds);
@@ -137,6 +137,14 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
         {
             if (best is not null) foreach (var tensor in best.Values) tensor.Dispose();
         }
+    }
+
+    /// <summary>The batch on <paramref name="device"/> (lengths stay on the CPU, where packing wants them).</summary>
+    static SequenceBatch OnDevice(SequenceBatch batch, Device? device)
+    {
+        if (device is null || device.type == DeviceType.CPU) return batch;
+        var moved = batch with { Inputs = batch.Inputs.to(device), Targets = batch.Targets.to(device) };
+        return moved;
     }
 
     /// <summary>Keeps a copy of the weights outside every dispose scope, disposing the previous copy.</summary>
@@ -148,14 +156,15 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
     }
 
     /// <summary>The task loss and metrics of <paramref name="model"/> on <paramref name="set"/>, without gradients, in eval mode.</summary>
-    public static Evaluation Evaluate(ISequenceModel model, SequenceBatch set)
+    public static Evaluation Evaluate(ISequenceModel model, SequenceBatch set, Device? device = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         model.Module.eval();
-        var outputs = model.Forward(set.Inputs, set.Lengths);
-        double loss = SequenceLoss.Compute(model.Task, outputs, set.Targets, set.Lengths).item<float>();
-        var metrics = TaskMetrics.Compute(model.Task, outputs, set.Targets, set.Lengths, loss);
+        var (inputs, targets) = device is null || device.type == DeviceType.CPU ? (set.Inputs, set.Targets) : (set.Inputs.to(device), set.Targets.to(device));
+        var outputs = model.Forward(inputs, set.Lengths);
+        double loss = SequenceLoss.Compute(model.Task, outputs, targets, set.Lengths).item<float>();
+        var metrics = TaskMetrics.Compute(model.Task, outputs, targets, set.Lengths, loss);
         model.Module.train();
         return new Evaluation(loss, metrics);
     }
