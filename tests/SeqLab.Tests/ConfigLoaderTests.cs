@@ -138,3 +138,18 @@ public class SchemaDocumentationTests
         foreach (var key in Schema.RootKeys) Assert.Contains($"| `{key}` |", doc);
     }
 }
+
+public class StudyFileTests
+{
+    public static TheoryData<string> Studies() =>
+        new(Directory.GetFiles(Path.Combine(TestPaths.Root, "studies"), "*.yaml").Select(Path.GetFileName).Order()!);
+
+    [Theory]
+    [MemberData(nameof(Studies))]
+    public void Every_study_file_validates(string study)
+    {
+        var batch = ConfigLoader.Load(Path.Combine(TestPaths.Root, "studies", study));
+        Assert.NotEmpty(batch.Experiments);
+        Assert.All(batch.Experiments.Where(e => e.Dataset.Path is not null), e => Assert.True(File.Exists(e.Dataset.Path), e.Dataset.Path));
+    }
+}

@@ -150,13 +150,23 @@ public static class SeqLabCli
         console.MarkupLineInterpolated($"Batch '{batch.Name}': {selected.Count} experiment(s){(shard is null ? "" : $" (shard {shard.Index}/{shard.Count})")} → {folder}");
 
         var order = batch.Experiments.Select(e => e.Name).ToList();
+        // Ctrl+C: finish the current step, write a checkpoint, stop; --resume continues from there.
+        using var interrupt = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (interrupt.IsCancellationRequested) return; // a second Ctrl+C ends the process
+            e.Cancel = true;
+            interrupt.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
         IReadOnlyList<ExperimentSummary> summaries = [];
         if (console.Profile.Capabilities.Interactive)
             console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(context => summaries = new BatchRunner(new LiveProgress(context), request.File.FullName).Run(selected, folder, order));
+                .Start(context => summaries = new BatchRunner(new LiveProgress(context), request.File.FullName, interrupt.Token).Run(selected, folder, order));
         else
-            summaries = new BatchRunner(new PlainProgress(console), request.File.FullName).Run(selected, folder, order);
+            summaries = new BatchRunner(new PlainProgress(console), request.File.FullName, interrupt.Token).Run(selected, folder, order);
+        Console.CancelKeyPress -= onCancel;
 
         console.Write(SummaryTable(summaries));
         foreach (var s in summaries.Where(s => s.Message is not null))

@@ -130,6 +130,7 @@ public static class Schema
         new("min_delta", FieldKind.Number, 0.0, "smallest validation-loss decrease that counts as an improvement") { Minimum = 0 },
         new("seed", FieldKind.Integer, 0, "fixes initialisation, data order and evaluation sets") { Minimum = 0 },
         new("threads", FieldKind.Integer, 2, "LibTorch intra-op threads") { Minimum = 1, Maximum = 1024 },
+        new("checkpoint_every", FieldKind.Integer, null, "write a checkpoint every N steps so an interrupted run resumes (--resume); null = only on Ctrl+C") { Minimum = 1, Nullable = true },
         new("device", FieldKind.Choice, "auto", "where to train: auto (CUDA when available), cpu or cuda") { Choices = ["auto", "cpu", "cuda"] },
         new("eval_every", FieldKind.Integer, 100, "validate every N steps") { Minimum = 1 },
     ]);

@@ -9,7 +9,7 @@ namespace SeqLab.Experiments.Running;
 /// Runs a validated batch: for each experiment it seeds torch, builds the data and the model, trains, and writes the
 /// results folder. An experiment that diverges or throws is recorded as such and the batch goes on.
 /// </summary>
-public sealed class BatchRunner(IRunProgress progress, string? configFile = null)
+public sealed class BatchRunner(IRunProgress progress, string? configFile = null, CancellationToken cancellation = default)
 {
     /// <summary>
     /// Runs <paramref name="experiments"/> into <paramref name="batchFolder"/>, skipping any that already finished there
@@ -20,6 +20,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
     {
         foreach (var experiment in experiments)
         {
+            if (cancellation.IsCancellationRequested) break;
             string folder = Path.Combine(batchFolder, experiment.Name);
             if (ResultsWriter.ReadSummary(folder) is { Status: "completed" or "diverged" } done)
             {
@@ -58,7 +59,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             progress.Started(experiment.Name, training.Steps, description);
             var trainer = new Trainer(training, experiment.Monitoring, device);
             var outcome = trainer.Train(model, data.SampleBatch, dataGenerator, data.Validation, data.Test,
-                metrics => progress.Stepped(experiment.Name, metrics, training.Steps));
+                metrics => progress.Stepped(experiment.Name, metrics, training.Steps), folder, cancellation);
             var testMetrics = new Dictionary<string, double>(outcome.TestMetrics);
             if (outcome.Status == TrainingStatus.Completed && data.TestMetrics is not null)
                 foreach (var (name, value) in data.TestMetrics(model)) testMetrics[name] = value;
@@ -86,7 +87,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
         bool completed = outcome.Status == TrainingStatus.Completed;
         return new ExperimentSummary(
             experiment.Name, experiment.Model.Type, experiment.Dataset.Type, task, description, parameters,
-            completed ? "completed" : "diverged", outcome.StepsRun,
+            outcome.Status.ToString().ToLowerInvariant(), outcome.StepsRun,
             completed ? outcome.TestLoss : null, baseline, baselineName,
             steps.LastOrDefault(s => s.ValidationLoss is not null)?.ValidationLoss, testMetrics,
             ratios.Count > 0 ? Finite(ratios[0].Ratio) : null,

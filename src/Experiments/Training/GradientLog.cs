@@ -19,6 +19,9 @@ public sealed record ParameterGradient(int Step, string Parameter, double Norm);
 /// <summary>‖∂L/∂x_t‖ (mean over the batch) for one time step t (1-based) on one logged step.</summary>
 public sealed record TimeGradient(int Step, int TimeStep, double Norm);
 
+/// <summary>One evaluation: after which step, on which split (validation or test), with what result.</summary>
+public sealed record EvaluationRecord(int Step, string Split, Evaluation Result);
+
 /// <summary>Everything the trainer measured, kept in memory and written once at the end.</summary>
 public sealed class TrainingLog
 {
@@ -32,7 +35,7 @@ public sealed class TrainingLog
     public List<TimeGradient> TimeGradients { get; } = [];
 
     /// <summary>Every evaluation: step, split (validation or test) and the loss with the task's metrics.</summary>
-    public List<(int Step, string Split, Evaluation Result)> Evaluations { get; } = [];
+    public List<EvaluationRecord> Evaluations { get; } = [];
 
     /// <summary>
     /// ‖∂L/∂x_1‖ / ‖∂L/∂x_T‖ on each logged step: how much of the loss gradient reaches the first input

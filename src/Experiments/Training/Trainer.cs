@@ -15,6 +15,8 @@ public enum TrainingStatus
     Completed,
     /// <summary>The loss or the gradient became NaN or infinite; training stopped at that step.</summary>
     Diverged,
+    /// <summary>Stopped on request (Ctrl+C) after a step; with a checkpoint folder, a later run continues from there.</summary>
+    Interrupted,
 }
 
 /// <summary>The end of a run: status, final losses and the log.</summary>
@@ -46,24 +48,45 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
     /// <paramref name="validation"/> and finally on <paramref name="test"/>. The caller seeds torch before building the model;
     /// <paramref name="dataGenerator"/> fixes the order of training batches.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="checkpointFolder"/>, a checkpoint found there is loaded first (the run continues after its step),
+    /// one is written every <see cref="TrainingOptions.CheckpointEvery"/> steps and when <paramref name="cancellation"/> stops
+    /// the run, and it is deleted when the run completes. A resumed run ends with the same numbers as an uninterrupted one.
+    /// </remarks>
     public TrainingOutcome Train(ISequenceModel model, Func<Generator, SequenceBatch> sampleBatch, Generator dataGenerator,
-        SequenceBatch validation, SequenceBatch test, StepObserver? observer = null)
+        SequenceBatch validation, SequenceBatch test, StepObserver? observer = null, string? checkpointFolder = null, CancellationToken cancellation = default)
     {
         var log = new TrainingLog();
         var parameters = model.NamedParameters().ToList();
         var weights = parameters.Select(p => p.Parameter).ToList();
         using var optimizer = Optimisation.Create(training.Optimizer, weights, training.LearningRate, training.Momentum, training.WeightDecay);
         var clock = Stopwatch.StartNew();
+        double elapsedBefore = 0;
+        double Elapsed() => elapsedBefore + clock.Elapsed.TotalSeconds;
         model.Module.train();
         Dictionary<string, Tensor>? best = null;
         double bestLoss = double.PositiveInfinity;
-        int bestStep = 0, evaluationsSinceBest = 0;
+        int bestStep = 0, evaluationsSinceBest = 0, firstStep = 1;
         string? note = null;
+        if (checkpointFolder is not null && Checkpoint.TryLoad(checkpointFolder, model, optimizer, dataGenerator, log, out best) is { } restored)
+        {
+            (firstStep, bestLoss, bestStep, evaluationsSinceBest) = (restored.Step + 1, restored.BestLoss, restored.BestStep, restored.EvaluationsSinceBest);
+            model.Module.train();
+        }
+        elapsedBefore = log.Steps.Count > 0 ? log.Steps[^1].ElapsedSeconds : 0;
+        void SaveCheckpoint(int step) =>
+            Checkpoint.Save(checkpointFolder!, step, model, optimizer, dataGenerator, log, bestLoss, bestStep, evaluationsSinceBest, best);
 
         try
         {
-            for (int step = 1; step <= training.Steps; step++)
+            for (int step = firstStep; step <= training.Steps; step++)
             {
+                if (cancellation.IsCancellationRequested)
+                {
+                    if (checkpointFolder is not null && step > 1) SaveCheckpoint(step - 1);
+                    return new TrainingOutcome(TrainingStatus.Interrupted, step - 1, double.NaN, new Dictionary<string, double>(), log,
+                        $"interrupted after step {step - 1}{(checkpointFolder is null ? "" : "; run again with --resume to continue from there")}", Elapsed());
+                }
                 using var scope = NewDisposeScope();
                 double learningRate = Optimisation.LearningRate(training.Schedule, training.LearningRate, step, training.Steps,
                     training.WarmupSteps, training.StepSize, training.Gamma, training.MinLearningRate);
@@ -93,9 +116,9 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
 
                 if (!double.IsFinite(lossValue) || !double.IsFinite(gradNorm))
                 {
-                    log.Steps.Add(new StepMetrics(step, lossValue, gradNorm, clipped, null, clock.Elapsed.TotalSeconds) { LearningRate = learningRate });
+                    log.Steps.Add(new StepMetrics(step, lossValue, gradNorm, clipped, null, Elapsed()) { LearningRate = learningRate });
                     string reason = $"step {step}: loss {lossValue}, gradient norm {gradNorm} (last finite gradient norm {LastFiniteNorm(log)})";
-                    return new TrainingOutcome(TrainingStatus.Diverged, step, double.NaN, new Dictionary<string, double>(), log, reason, clock.Elapsed.TotalSeconds);
+                    return new TrainingOutcome(TrainingStatus.Diverged, step, double.NaN, new Dictionary<string, double>(), log, reason, Elapsed());
                 }
 
                 optimizer.step();
@@ -105,7 +128,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                 if (step % training.EvalEvery == 0 || step == training.Steps)
                 {
                     var evaluation = Evaluate(model, validation, device);
-                    log.Evaluations.Add((step, "validation", evaluation));
+                    log.Evaluations.Add(new EvaluationRecord(step, "validation", evaluation));
                     validationLoss = evaluation.Loss;
                     if (training.EarlyStoppingPatience is int patience)
                     {
@@ -121,17 +144,20 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                         }
                     }
                 }
-                var metrics = new StepMetrics(step, lossValue, gradNorm, clipped, validationLoss, clock.Elapsed.TotalSeconds) { LearningRate = learningRate };
+                var metrics = new StepMetrics(step, lossValue, gradNorm, clipped, validationLoss, Elapsed()) { LearningRate = learningRate };
                 log.Steps.Add(metrics);
                 observer?.Invoke(metrics);
                 if (stop) break;
+                if (checkpointFolder is not null && training.CheckpointEvery is int every && step % every == 0 && step < training.Steps)
+                    SaveCheckpoint(step);
             }
+            if (checkpointFolder is not null) Checkpoint.Delete(checkpointFolder);
 
             if (best is not null) model.Module.load_state_dict(best);
             var testEvaluation = Evaluate(model, test, device);
             int stepsRun = log.Steps.Count;
-            log.Evaluations.Add((stepsRun, "test", testEvaluation));
-            return new TrainingOutcome(TrainingStatus.Completed, stepsRun, testEvaluation.Loss, testEvaluation.Metrics, log, note, clock.Elapsed.TotalSeconds);
+            log.Evaluations.Add(new EvaluationRecord(stepsRun, "test", testEvaluation));
+            return new TrainingOutcome(TrainingStatus.Completed, stepsRun, testEvaluation.Loss, testEvaluation.Metrics, log, note, Elapsed());
         }
         finally
         {

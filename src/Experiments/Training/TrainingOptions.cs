@@ -36,6 +36,8 @@ public sealed record TrainingOptions(int Steps, int BatchSize, double LearningRa
     public int? EarlyStoppingPatience { get; init; }
     /// <summary>Smallest decrease of the validation loss that counts as an improvement.</summary>
     public double MinDelta { get; init; }
+    /// <summary>Write a checkpoint every this many steps (null: only when interrupted).</summary>
+    public int? CheckpointEvery { get; init; }
     /// <summary>auto, cpu or cuda.</summary>
     public string Device { get; init; } = "auto";
 }

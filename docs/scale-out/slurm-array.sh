@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# One SeqLab shard per array task: sbatch --array=0-7 docs/scale-out/slurm-array.sh studies/remedies.yaml
+#SBATCH --job-name=seqlab
+#SBATCH --cpus-per-task=2
+#SBATCH --mem=4G
+#SBATCH --time=01:00:00
+#SBATCH --output=seqlab-%A_%a.log
+set -euo pipefail
+study="${1:?usage: sbatch --array=0-N slurm-array.sh STUDY.yaml}"
+# SeqLab reads SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_MIN / SLURM_ARRAY_TASK_COUNT itself.
+/shared/seqlab/seqlab run "$study" --output /shared/runs --set "training.threads=${SLURM_CPUS_PER_TASK:-2}"
+# After the last task: /shared/seqlab/seqlab report /shared/runs/<batch>

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using SeqLab.Experiments.Results;
+using SeqLab.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SeqLab.Experiments.Training;
+
+/// <summary>
+/// Everything needed to continue a run exactly where it stopped: model weights, optimiser state, the data generator's and
+/// torch's global RNG state, the step, the log so far and the early-stopping bookkeeping. Written into
+/// <c>&lt;experiment&gt;/checkpoint/</c> through a temporary folder, so a crash never leaves a half-written checkpoint.
+/// </summary>
+public static class Checkpoint
+{
+    const string StateFile = "state.json";
+    static readonly JsonSerializerOptions Json = new() { IncludeFields = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    /// <summary>The bookkeeping part of a checkpoint.</summary>
+    public sealed record State(int Step, List<StepMetrics> Steps, List<ParameterGradient> ParameterGradients, List<TimeGradient> TimeGradients,
+        List<EvaluationRecord> Evaluations, double BestLoss, int BestStep, int EvaluationsSinceBest, bool HasBest);
+
+    /// <summary>Saves a checkpoint after <paramref name="step"/> into <paramref name="folder"/>/checkpoint.</summary>
+    public static void Save(string folder, int step, ISequenceModel model, optim.Optimizer optimizer, Generator dataGenerator, TrainingLog log,
+        double bestLoss, int bestStep, int evaluationsSinceBest, IReadOnlyDictionary<string, Tensor>? best)
+    {
+        string target = Path.Combine(folder, "checkpoint");
+        string temporary = Path.Combine(folder, $".checkpoint.{Environment.ProcessId}.tmp");
+        if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
+        Directory.CreateDirectory(temporary);
+        model.Module.save(Path.Combine(temporary, "model.bin"));
+        ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(Path.Combine(temporary, "optimizer.bin"));
+        // Generator states are uint8 tensors, which TorchSharp's tensor files do not round-trip: keep their raw bytes.
+        using (var state = dataGenerator.get_state()) File.WriteAllBytes(Path.Combine(temporary, "data_rng.bin"), state.data<byte>().ToArray());
+        using (var state = torch.random.get_rng_state()) File.WriteAllBytes(Path.Combine(temporary, "global_rng.bin"), state.data<byte>().ToArray());
+        if (best is not null)
+        {
+            SaveTensors(best, Path.Combine(temporary, "best.bin"));
+        }
+        var bookkeeping = new State(step, log.Steps, log.ParameterGradients, log.TimeGradients, log.Evaluations, bestLoss, bestStep, evaluationsSinceBest, best is not null);
+        File.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(bookkeeping, Json)); // last: its presence marks a complete checkpoint
+        if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+        Directory.Move(temporary, target);
+    }
+
+    /// <summary>
+    /// Loads the checkpoint in <paramref name="folder"/>/checkpoint, if a complete one exists, into the model, optimiser,
+    /// generator and log; returns its bookkeeping, or null when there is none.
+    /// </summary>
+    public static State? TryLoad(string folder, ISequenceModel model, optim.Optimizer optimizer, Generator dataGenerator, TrainingLog log, out Dictionary<string, Tensor>? best)
+    {
+        best = null;
+        string source = Path.Combine(folder, "checkpoint");
+        if (!File.Exists(Path.Combine(source, StateFile))) return null;
+        var state = JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(source, StateFile)), Json)
+            ?? throw new InvalidDataException($"{source}: empty checkpoint state");
+        model.Module.load(Path.Combine(source, "model.bin"));
+        ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(Path.Combine(source, "optimizer.bin"));
+        using (var data = tensor(File.ReadAllBytes(Path.Combine(source, "data_rng.bin")))) dataGenerator.set_state(data);
+        using (var global = tensor(File.ReadAllBytes(Path.Combine(source, "global_rng.bin")))) torch.random.set_rng_state(global);
+        if (state.HasBest) best = LoadTensors(Path.Combine(source, "best.bin"));
+        log.Steps.AddRange(state.Steps);
+        log.ParameterGradients.AddRange(state.ParameterGradients);
+        log.TimeGradients.AddRange(state.TimeGradients);
+        log.Evaluations.AddRange(state.Evaluations);
+        return state;
+    }
+
+    /// <summary>Removes the checkpoint of a finished experiment.</summary>
+    public static void Delete(string folder)
+    {
+        string target = Path.Combine(folder, "checkpoint");
+        if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+    }
+
+    static void SaveTensors(IReadOnlyDictionary<string, Tensor> tensors, string path)
+    {
+        using var stream = File.Create(path);
+        using var writer = new BinaryWriter(stream);
+        writer.Write(tensors.Count);
+        foreach (var (name, tensor) in tensors)
+        {
+            writer.Write(name);
+            tensor.Save(writer);
+        }
+    }
+
+    static Dictionary<string, Tensor> LoadTensors(string path)
+    {
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        int count = reader.ReadInt32();
+        var result = new Dictionary<string, Tensor>();
+        for (int i = 0; i < count; i++)
+        {
+            string name = reader.ReadString();
+            result[name] = Tensor.Load(reader).DetachFromDisposeScope();
+        }
+        return result;
+    }
+}

@@ -1,0 +1,56 @@
+using SeqLab.Experiments.Config;
+using SeqLab.Experiments.Results;
+using SeqLab.Experiments.Running;
+using SeqLab.Experiments.Training;
+
+namespace SeqLab.Tests;
+
+public class ResumeTests
+{
+    const string Yaml = """
+        experiments:
+          - name: resumable
+            dataset: {type: adding, length: 12, validation_size: 32, test_size: 32}
+            model: {type: lstm, hidden_size: 8, layers: 2, dropout: 0.3}
+            training: {steps: 40, batch_size: 8, learning_rate: 0.01, seed: 4, threads: 1, eval_every: 10, checkpoint_every: 10, schedule: cosine}
+            monitoring: {log_every: 5}
+        """;
+
+    /// <summary>Cancels the run once a given step has finished, as Ctrl+C would.</summary>
+    sealed class StopAfter(int step, CancellationTokenSource source) : IRunProgress
+    {
+        public void Started(string experiment, int totalSteps, string description) { }
+        public void Stepped(string experiment, StepMetrics metrics, int totalSteps) { if (metrics.Step == step) source.Cancel(); }
+        public void Finished(ExperimentSummary summary) { }
+        public void Skipped(ExperimentSummary summary) { }
+    }
+
+    static IEnumerable<string> WithoutTime(string path) => File.ReadLines(path).Select(l => l[..l.LastIndexOf(',')]);
+
+    [Fact]
+    public void An_interrupted_then_resumed_run_ends_exactly_like_an_uninterrupted_one()
+    {
+        var experiment = ConfigLoader.Parse(Yaml, "resume.yaml").Experiments.Single();
+        string root = NativeFiles.TemporaryFolder();
+        string straight = Path.Combine(root, "straight"), resumed = Path.Combine(root, "resumed");
+
+        var reference = new BatchRunner(new SilentProgress()).RunExperiment(experiment, straight);
+        Assert.True(reference.Status == "completed", reference.Message);
+
+        using var interrupt = new CancellationTokenSource();
+        var stopped = new BatchRunner(new StopAfter(25, interrupt), cancellation: interrupt.Token).RunExperiment(experiment, resumed);
+        Assert.Equal("interrupted", stopped.Status);
+        Assert.Equal(25, stopped.Steps);
+        Assert.True(File.Exists(Path.Combine(resumed, "checkpoint", "state.json")));
+        Assert.Equal(25, File.ReadLines(Path.Combine(resumed, "metrics.csv")).Count() - 1);
+
+        var finished = new BatchRunner(new SilentProgress()).RunExperiment(experiment, resumed);
+        Assert.True(finished.Status == "completed", finished.Message);
+        Assert.Equal(reference.TestLoss, finished.TestLoss);
+        Assert.Equal(reference.FinalValidationLoss, finished.FinalValidationLoss);
+        Assert.Equal(WithoutTime(Path.Combine(straight, "metrics.csv")), WithoutTime(Path.Combine(resumed, "metrics.csv")));
+        Assert.Equal(File.ReadAllText(Path.Combine(straight, "grad_time.csv")), File.ReadAllText(Path.Combine(resumed, "grad_time.csv")));
+        Assert.Equal(File.ReadAllText(Path.Combine(straight, "evaluation.csv")), File.ReadAllText(Path.Combine(resumed, "evaluation.csv")));
+        Assert.False(Directory.Exists(Path.Combine(resumed, "checkpoint"))); // a finished run leaves no checkpoint
+    }
+}
