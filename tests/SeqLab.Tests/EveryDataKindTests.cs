@@ -85,3 +85,22 @@ public class EveryDataKindTests
         Assert.Contains("file not found: /tmp/nowhere.txt", noFile.Message);
     }
 }
+
+public class CompatibilityTests
+{
+    [Theory]
+    [InlineData("{type: gru, bidirectional: true}", "{type: text, path: x.txt}", "needs bidirectional: false")]
+    [InlineData("{type: transformer, model_size: 30, heads: 4}", "adding", "model.heads (4) must divide model.model_size (30)")]
+    [InlineData("{type: lstm, tie_weights: true}", "adding", "needs a language model")]
+    [InlineData("{type: lstm, hidden_size: 64, embedding_size: 32, tie_weights: true}", "{type: text, path: x.txt}", "embedding_size (32) to equal the encoder width (hidden_size 64)")]
+    public void Incompatible_combinations_are_refused_before_anything_runs(string model, string dataset, string reason)
+    {
+        string folder = NativeFiles.TemporaryFolder();
+        File.WriteAllText(Path.Combine(folder, "x.txt"), "some text to model");
+        string path = Path.Combine(folder, "study.yaml");
+        File.WriteAllText(path, $"experiments:\n  - name: a\n    model: {model}\n    dataset: {dataset}\n");
+        var error = Assert.Single(Assert.Throws<ConfigException>(() => ConfigLoader.Load(path)).Errors);
+        Assert.Equal((2, 5), (error.Line, error.Column));
+        Assert.Contains(reason, error.Message);
+    }
+}

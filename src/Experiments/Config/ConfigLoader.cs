@@ -304,16 +304,38 @@ public static partial class ConfigLoader
                 }
                 dataset["path"] = resolved;
             }
+            var datasetConfig = Populate(new DatasetConfig(datasetType), dataset, Schema.Dataset, datasetType);
+            var modelConfig = Populate(new ModelConfig(modelType), model, Schema.Model, modelType);
+            if (!Compatible(node, name, datasetConfig, modelConfig)) return null;
             return new ExperimentConfig(
                 name,
-                Populate(new DatasetConfig(datasetType), dataset, Schema.Dataset, datasetType),
-                Populate(new ModelConfig(modelType), model, Schema.Model, modelType),
+                datasetConfig,
+                modelConfig,
                 Populate(new TrainingOptions(Int(training, "steps"), Int(training, "batch_size"), (double)training["learning_rate"]!,
                     (double?)training["clip_grad_norm"], (long)training["seed"]!, Int(training, "threads"), Int(training, "eval_every")), training, Schema.Training, null),
                 new MonitoringOptions(Int(monitoring, "log_every")));
         }
 
         readonly Dictionary<string, YamlNode> pathNodes = [];
+
+        /// <summary>Combinations that every key allows on its own but that cannot work together.</summary>
+        bool Compatible(YamlNode node, string name, DatasetConfig dataset, ModelConfig model)
+        {
+            int errors = Errors.Count;
+            if (dataset.Type == "text" && model.Bidirectional)
+                Error(node, $"experiment '{name}': a bidirectional model sees the next token it must predict; language modelling (dataset type 'text') needs bidirectional: false");
+            if (model.Type == "transformer" && model.ModelSize % model.Heads != 0)
+                Error(node, $"experiment '{name}': model.heads ({model.Heads}) must divide model.model_size ({model.ModelSize})");
+            if (model.TieWeights)
+            {
+                int width = model.Type == "transformer" ? model.ModelSize : model.HiddenSize;
+                if (dataset.Type != "text")
+                    Error(node, $"experiment '{name}': model.tie_weights shares the output layer with the token embedding, so it needs a language model (dataset type 'text')");
+                else if (width != model.EmbeddingSize)
+                    Error(node, $"experiment '{name}': model.tie_weights needs model.embedding_size ({model.EmbeddingSize}) to equal the encoder width ({(model.Type == "transformer" ? "model_size" : "hidden_size")} {width})");
+            }
+            return Errors.Count == errors;
+        }
 
         static int Int(Dictionary<string, object?> values, string key) => checked((int)(long)values[key]!);
 
