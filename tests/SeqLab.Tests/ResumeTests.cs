@@ -54,3 +54,28 @@ public class ResumeTests
         Assert.False(Directory.Exists(Path.Combine(resumed, "checkpoint"))); // a finished run leaves no checkpoint
     }
 }
+
+public class TensorBoardTests
+{
+    [Fact]
+    public void TensorBoard_event_files_are_written_when_asked_for()
+    {
+        var experiment = ConfigLoader.Parse("""
+            experiments:
+              - name: board
+                dataset: {type: adding, length: 8, validation_size: 8, test_size: 8}
+                model: {type: gru, hidden_size: 4}
+                training: {steps: 6, batch_size: 4, seed: 1, threads: 1, eval_every: 3}
+                monitoring: {log_every: 3, tensorboard: true}
+            """, "board.yaml").Experiments.Single();
+        string folder = Path.Combine(NativeFiles.TemporaryFolder(), "board");
+        var summary = new BatchRunner(new SilentProgress()).RunExperiment(experiment, folder);
+        Assert.True(summary.Status == "completed", summary.Message);
+        var events = Directory.GetFiles(Path.Combine(folder, "tensorboard"), "events.out.tfevents.*", SearchOption.AllDirectories);
+        var file = Assert.Single(events);
+        string content = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(file));
+        Assert.Contains("train/loss", content);
+        Assert.Contains("validation/rmse", content);
+        Assert.Contains("gradients/encoder.recurrent.weight_hh_l0", content);
+    }
+}

@@ -313,7 +313,7 @@ public static partial class ConfigLoader
                 modelConfig,
                 Populate(new TrainingOptions(Int(training, "steps"), Int(training, "batch_size"), (double)training["learning_rate"]!,
                     (double?)training["clip_grad_norm"], (long)training["seed"]!, Int(training, "threads"), Int(training, "eval_every")), training, Schema.Training, null),
-                new MonitoringOptions(Int(monitoring, "log_every")));
+                Populate(new MonitoringOptions(Int(monitoring, "log_every")), monitoring, Schema.Monitoring, null));
         }
 
         readonly Dictionary<string, YamlNode> pathNodes = [];

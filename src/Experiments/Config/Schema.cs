@@ -139,6 +139,7 @@ public static class Schema
     public static readonly SectionSpec Monitoring = new("monitoring",
     [
         new("log_every", FieldKind.Integer, 50, "record per-parameter and per-time-step gradient norms every N steps") { Minimum = 1 },
+        new("tensorboard", FieldKind.Boolean, false, "also write TensorBoard event files into <experiment>/tensorboard/") { },
     ]);
 
     /// <summary>All sections, as they may appear in <c>defaults:</c> and in each experiment.</summary>

@@ -56,6 +56,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
     public TrainingOutcome Train(ISequenceModel model, Func<Generator, SequenceBatch> sampleBatch, Generator dataGenerator,
         SequenceBatch validation, SequenceBatch test, StepObserver? observer = null, string? checkpointFolder = null, CancellationToken cancellation = default)
     {
+        var board = monitoring.Tensorboard && checkpointFolder is not null ? torch.utils.tensorboard.SummaryWriter(Path.Combine(checkpointFolder, "tensorboard")) : null;
         var log = new TrainingLog();
         var parameters = model.NamedParameters().ToList();
         var weights = parameters.Select(p => p.Parameter).ToList();
@@ -103,7 +104,12 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                 (penalty is null ? loss : loss + penalty).backward();
                 double lossValue = loss.item<float>();
                 if (logGradients)
+                {
                     RecordGradients(log, step, parameters, profileTime ? inputs : null); // before clipping rescales the gradients in place
+                    if (board is not null)
+                        foreach (var (name, parameter) in parameters)
+                            if (parameter.grad is Tensor grad) board.add_histogram($"gradients/{name}", grad, step);
+                }
                 double gradNorm = training.ClipGradNorm is double maxNorm
                     ? nn.utils.clip_grad_norm_(weights, maxNorm)
                     : GlobalNorm(parameters);
@@ -146,6 +152,15 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                 }
                 var metrics = new StepMetrics(step, lossValue, gradNorm, clipped, validationLoss, Elapsed()) { LearningRate = learningRate };
                 log.Steps.Add(metrics);
+                if (board is not null)
+                {
+                    board.add_scalar("train/loss", (float)lossValue, step);
+                    board.add_scalar("train/grad_norm", (float)gradNorm, step);
+                    board.add_scalar("train/learning_rate", (float)learningRate, step);
+                    if (validationLoss is double v)
+                        foreach (var (metric, value) in log.Evaluations[^1].Result.Metrics.Append(new("loss", v)))
+                            board.add_scalar($"validation/{metric}", (float)value, step);
+                }
                 observer?.Invoke(metrics);
                 if (stop) break;
                 if (checkpointFolder is not null && training.CheckpointEvery is int every && step % every == 0 && step < training.Steps)

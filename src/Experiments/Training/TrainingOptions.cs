@@ -44,4 +44,8 @@ public sealed record TrainingOptions(int Steps, int BatchSize, double LearningRa
 
 /// <summary>What the gradient monitor records.</summary>
 /// <param name="LogEvery">Record gradient norms on step 1 and every this many steps (and on the last).</param>
-public sealed record MonitoringOptions(int LogEvery);
+public sealed record MonitoringOptions(int LogEvery)
+{
+    /// <summary>Also write TensorBoard event files (scalars every step, gradient histograms on logged steps) into <c>&lt;experiment&gt;/tensorboard/</c>.</summary>
+    public bool Tensorboard { get; init; }
+}
