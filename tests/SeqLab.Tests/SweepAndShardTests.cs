@@ -148,3 +148,36 @@ public class SweepAndShardTests
         Assert.Equal(5, resumed.Output.Split('\n').Count(l => l.Contains("skipped")));
     }
 }
+
+public class ParallelJobsTests
+{
+    [Fact]
+    public void Jobs_run_experiments_at_once_with_the_threads_split_and_the_same_results_as_one_at_a_time()
+    {
+        string yaml = TestPaths.Scratch("jobs.yaml", """
+            batch: jobs
+            defaults:
+              dataset: {type: adding, length: 10, validation_size: 16, test_size: 16}
+              model: {hidden_size: 6}
+              training: {steps: 15, batch_size: 8, seed: 3, threads: 2, eval_every: 5}
+              monitoring: {log_every: 5}
+            experiments:
+              - {name: rnn, model: rnn}
+              - {name: lstm, model: lstm}
+              - {name: gru, model: gru}
+              - {name: transformer, model: {type: transformer, model_size: 8, heads: 2}}
+            """);
+        string root = Path.Combine(Path.GetDirectoryName(yaml)!, "runs");
+        Assert.Equal(0, SeqLabCli.Invoke(["run", yaml, "--output", root, "--jobs", "2"], new StringWriter()));
+        Assert.Equal(0, SeqLabCli.Invoke(["run", yaml, "--output", root, "--set", "training.threads=1"], new StringWriter()));
+        foreach (var name in new[] { "rnn", "lstm", "gru", "transformer" })
+        {
+            using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "jobs", name, "manifest.json")));
+            Assert.Equal(1, manifest.RootElement.GetProperty("threads").GetInt32()); // 2 threads split over 2 jobs
+            static IEnumerable<string> Numbers(string path) => File.ReadLines(path).Select(l => l[..l.LastIndexOf(',')]);
+            Assert.Equal(Numbers(Path.Combine(root, "jobs-2", name, "metrics.csv")), Numbers(Path.Combine(root, "jobs", name, "metrics.csv")));
+        }
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "jobs", "summary.json")));
+        Assert.Equal(["rnn", "lstm", "gru", "transformer"], summary.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()));
+    }
+}

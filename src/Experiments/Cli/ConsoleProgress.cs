@@ -33,7 +33,7 @@ public sealed class PlainProgress(IAnsiConsole console) : IRunProgress
 /// <summary>A live Spectre.Console progress bar per experiment, for interactive terminals.</summary>
 public sealed class LiveProgress(ProgressContext context) : IRunProgress
 {
-    readonly Dictionary<string, ProgressTask> tasks = [];
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, ProgressTask> tasks = new(); // --jobs reports from several threads
 
     /// <inheritdoc />
     public void Started(string experiment, int totalSteps, string description) =>

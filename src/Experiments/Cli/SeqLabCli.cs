@@ -41,13 +41,14 @@ public static class SeqLabCli
         var dryRunOption = new Option<bool>("--dry-run") { Description = "List the expanded experiments with their resolved configs; run nothing." };
         var shardOption = new Option<string?>("--shard") { Description = "Run shard i of N (i/N): experiments k with k mod N = i. Read from Slurm job arrays (SLURM_ARRAY_TASK_ID/COUNT) when absent." };
         var shardsOption = new Option<int?>("--shards") { Description = "Number of shards for a Kubernetes Indexed Job (JOB_COMPLETION_INDEX gives i)." };
+        var jobsOption = new Option<int>("--jobs", "-j") { Description = "Run this many experiments at once, splitting each one's threads between them.", DefaultValueFactory = _ => 1 };
 
         var run = new Command("run", "Validate the experiments file, then train every experiment and write runs/<batch>/<experiment>/.")
         {
-            fileArgument, outputOption, overwriteOption, resumeOption, setOption, onlyOption, dryRunOption, shardOption, shardsOption,
+            fileArgument, outputOption, overwriteOption, resumeOption, setOption, onlyOption, dryRunOption, shardOption, shardsOption, jobsOption,
         };
         run.SetAction(parse => Run(console, writer, new RunRequest(parse.GetValue(fileArgument)!, parse.GetValue(outputOption)!, parse.GetValue(overwriteOption),
-            parse.GetValue(resumeOption), parse.GetValue(setOption) ?? [], parse.GetValue(onlyOption), parse.GetValue(dryRunOption), parse.GetValue(shardOption), parse.GetValue(shardsOption))));
+            parse.GetValue(resumeOption), parse.GetValue(setOption) ?? [], parse.GetValue(onlyOption), parse.GetValue(dryRunOption), parse.GetValue(shardOption), parse.GetValue(shardsOption), parse.GetValue(jobsOption))));
 
         var validateFile = new Argument<FileInfo>("file") { Description = "The experiments file (YAML)." };
         var validateSet = new Option<string[]>("--set") { Description = "Override a setting in every experiment: section.key=value (repeatable)." };
@@ -74,7 +75,7 @@ public static class SeqLabCli
         return root.Parse(args).Invoke(configuration);
     }
 
-    sealed record RunRequest(FileInfo File, DirectoryInfo Output, bool Overwrite, bool Resume, string[] Settings, string? Only, bool DryRun, string? Shard, int? Shards);
+    sealed record RunRequest(FileInfo File, DirectoryInfo Output, bool Overwrite, bool Resume, string[] Settings, string? Only, bool DryRun, string? Shard, int? Shards, int Jobs);
 
     /// <summary>Errors go out as plain, unwrapped lines (<c>error: file:line:column: message</c>) so editors and grep can use them.</summary>
     static BatchConfig? LoadOrReport(TextWriter writer, FileInfo file, IReadOnlyList<string> settings)
@@ -106,6 +107,11 @@ public static class SeqLabCli
     {
         var batch = LoadOrReport(writer, request.File, request.Settings);
         if (batch is null) return InvalidConfig;
+        if (request.Jobs < 1)
+        {
+            writer.WriteLine($"error: --jobs {request.Jobs}: expected at least 1");
+            return InvalidConfig;
+        }
 
         var selected = batch.Experiments;
         if (request.Only is string pattern)
@@ -163,9 +169,9 @@ public static class SeqLabCli
         if (console.Profile.Capabilities.Interactive)
             console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(context => summaries = new BatchRunner(new LiveProgress(context), request.File.FullName, interrupt.Token).Run(selected, folder, order));
+                .Start(context => summaries = new BatchRunner(new LiveProgress(context), request.File.FullName, interrupt.Token, request.Jobs).Run(selected, folder, order));
         else
-            summaries = new BatchRunner(new PlainProgress(console), request.File.FullName, interrupt.Token).Run(selected, folder, order);
+            summaries = new BatchRunner(new PlainProgress(console), request.File.FullName, interrupt.Token, request.Jobs).Run(selected, folder, order);
         Console.CancelKeyPress -= onCancel;
 
         console.Write(SummaryTable(summaries));

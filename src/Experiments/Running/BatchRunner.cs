@@ -9,28 +9,40 @@ namespace SeqLab.Experiments.Running;
 /// Runs a validated batch: for each experiment it seeds torch, builds the data and the model, trains, and writes the
 /// results folder. An experiment that diverges or throws is recorded as such and the batch goes on.
 /// </summary>
-public sealed class BatchRunner(IRunProgress progress, string? configFile = null, CancellationToken cancellation = default)
+public sealed class BatchRunner(IRunProgress progress, string? configFile = null, CancellationToken cancellation = default, int jobs = 1)
 {
     /// <summary>
     /// Runs <paramref name="experiments"/> into <paramref name="batchFolder"/>, skipping any that already finished there
     /// (completed or diverged: a re-run or another shard did it), then rebuilds the batch summary from every experiment
     /// folder, in the order of <paramref name="order"/>.
     /// </summary>
+    /// <remarks>
+    /// With <c>jobs</c> &gt; 1, that many experiments run at once, each with its <c>threads</c> divided by <c>jobs</c>
+    /// (LibTorch's thread pool is shared by the process). Seeding and initialisation are serialised, so results still
+    /// depend only on the config and the thread count — except dropout, which draws from torch's shared generator.
+    /// </remarks>
     public IReadOnlyList<ExperimentSummary> Run(IReadOnlyList<ExperimentConfig> experiments, string batchFolder, IReadOnlyList<string> order)
     {
-        foreach (var experiment in experiments)
+        void RunOne(ExperimentConfig experiment)
         {
-            if (cancellation.IsCancellationRequested) break;
+            if (cancellation.IsCancellationRequested) return;
             string folder = Path.Combine(batchFolder, experiment.Name);
             if (ResultsWriter.ReadSummary(folder) is { Status: "completed" or "diverged" } done)
             {
                 progress.Skipped(done);
-                continue;
+                return;
             }
             progress.Finished(RunExperiment(experiment, folder));
         }
+        if (jobs <= 1)
+            foreach (var experiment in experiments) RunOne(experiment);
+        else
+            Parallel.ForEach(experiments, new ParallelOptions { MaxDegreeOfParallelism = jobs }, RunOne);
         return ResultsWriter.MergeBatchSummary(batchFolder, order);
     }
+
+    /// <summary>Serialises seeding and initialisation, which use torch's process-wide generator.</summary>
+    static readonly Lock InitialisationLock = new();
 
     /// <summary>Trains one experiment and writes its folder; never throws for a failing experiment.</summary>
     public ExperimentSummary RunExperiment(ExperimentConfig experiment, string folder)
@@ -43,13 +55,20 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
         try
         {
             var device = ResolveDevice(training.Device);
-            torch.set_num_threads(training.Threads);
-            torch.manual_seed(training.Seed);
-            using var data = Factories.CreateTask(experiment.Dataset, experiment.Model, training.BatchSize, training.Seed);
+            int threads = Math.Max(1, training.Threads / Math.Max(1, jobs));
+            torch.set_num_threads(threads);
+            TaskData data;
+            SeqLab.Models.SequenceModel model;
+            lock (InitialisationLock)
+            {
+                torch.manual_seed(training.Seed);
+                data = Factories.CreateTask(experiment.Dataset, experiment.Model, training.BatchSize, training.Seed);
+                model = Factories.CreateModel(experiment.Model, data);
+            }
+            using var dataScope = data;
             task = data.Task.ToString();
             baseline = double.IsFinite(data.BaselineLoss) ? data.BaselineLoss : null;
             baselineName = data.BaselineName;
-            var model = Factories.CreateModel(experiment.Model, data);
             using var module = model.Module;
             if (device.type != DeviceType.CPU) module.to(device);
             description = model.Description;
@@ -65,7 +84,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
                 foreach (var (name, value) in data.TestMetrics(model)) testMetrics[name] = value;
 
             var summary = Summarise(experiment, task, description, parameterCount, baseline, baselineName, outcome, testMetrics);
-            var manifest = RunManifest.Describe(training.Threads, training.Seed, device.ToString(), configFile, started, outcome.WallSeconds);
+            var manifest = RunManifest.Describe(threads, training.Seed, device.ToString(), configFile, started, outcome.WallSeconds);
             ResultsWriter.WriteExperiment(folder, experiment, outcome.Log, summary, manifest);
             return summary;
         }
