@@ -35,7 +35,11 @@ public interface ISequenceModel
 /// <summary>An encoder's result: per-step outputs [batch, time, width] and one summary vector per sequence [batch, width].</summary>
 /// <param name="Steps">Outputs at every step (recurrent encoders give zeros at padded steps).</param>
 /// <param name="Summary">The sequence summary a many-to-one head reads: the final hidden state(s) of a recurrent encoder; the last valid step (causal) or the masked mean of a Transformer.</param>
-public sealed record EncoderOutput(Tensor Steps, Tensor Summary);
+public sealed record EncoderOutput(Tensor Steps, Tensor Summary)
+{
+    /// <summary>A recurrent encoder's state after the last step (for carrying it into the next window: truncated BPTT); null for Transformers.</summary>
+    public RecurrentState? FinalState { get; init; }
+}
 
 /// <summary>A recurrent state: hidden [layers × directions, batch, hidden] and, for LSTMs, the cell state of the same shape.</summary>
 public sealed record RecurrentState(Tensor Hidden, Tensor? Cell = null);

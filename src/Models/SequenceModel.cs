@@ -62,6 +62,14 @@ public sealed class SequenceModel : nn.Module, ISequenceModel
     public Tensor Forward(Tensor inputs, Tensor? lengths, RecurrentState? initialState) =>
         Head(Encoder.Encode(Embed(inputs), lengths, initialState));
 
+    /// <summary>Forward pass that also returns the recurrent state after the last step, to carry into the next window (truncated BPTT).</summary>
+    public Tensor Forward(Tensor inputs, Tensor? lengths, RecurrentState? initialState, out RecurrentState? finalState)
+    {
+        var encoded = Encoder.Encode(Embed(inputs), lengths, initialState);
+        finalState = encoded.FinalState;
+        return Head(encoded);
+    }
+
     /// <summary>The vectors the encoder reads: embeddings of token ids, or the features themselves. Exposed so monitors can take ∂L/∂(input vectors) for token models too.</summary>
     public Tensor Embed(Tensor inputs)
     {

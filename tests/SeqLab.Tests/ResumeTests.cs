@@ -17,7 +17,7 @@ public class ResumeTests
         """;
 
     /// <summary>Cancels the run once a given step has finished, as Ctrl+C would.</summary>
-    sealed class StopAfter(int step, CancellationTokenSource source) : IRunProgress
+    internal sealed class StopAfter(int step, CancellationTokenSource source) : IRunProgress
     {
         public void Started(string experiment, int totalSteps, string description) { }
         public void Stepped(string experiment, StepMetrics metrics, int totalSteps) { if (metrics.Step == step) source.Cancel(); }
@@ -77,5 +77,57 @@ public class TensorBoardTests
         Assert.Contains("train/loss", content);
         Assert.Contains("validation/rmse", content);
         Assert.Contains("gradients/encoder.recurrent.weight_hh_l0", content);
+    }
+}
+
+public class TruncatedBpttTests
+{
+    [Fact]
+    public void Sequential_windows_continue_each_stream_where_the_last_window_stopped()
+    {
+        var ids = Enumerable.Range(0, 1000).ToArray();
+        var data = new SeqLab.Data.Text.LanguageModelData(ids, context: 10, stride: 10, validationFraction: 0.1);
+        Assert.Equal(((900 / 4) - 1) / 10, data.SequentialWindows(4));
+        using var first = data.SequentialBatch(4, 0);
+        using var second = data.SequentialBatch(4, 1);
+        Assert.True(second.Inputs[.., 0].eq(first.Targets[.., -1]).all().item<bool>());
+        Assert.Equal(new long[] { 0, 225, 450, 675 }, first.Inputs[.., 0].data<long>().ToArray()); // four contiguous streams
+        using var wrapped = data.SequentialBatch(4, data.SequentialWindows(4));
+        Assert.True(wrapped.Inputs.eq(first.Inputs).all().item<bool>());
+        Assert.All(Enumerable.Range(0, data.SequentialWindows(4)), k =>
+        {
+            using var batch = data.SequentialBatch(4, k);
+            Assert.True(batch.Targets.max().item<long>() < data.Split); // never reads validation text
+        });
+    }
+
+    [Fact]
+    public void A_BPTT_run_carries_its_state_changes_the_result_and_resumes_exactly()
+    {
+        string folder = NativeFiles.TemporaryFolder();
+        File.WriteAllText(Path.Combine(folder, "text.txt"), File.ReadAllText(TestPaths.Data("tinyshakespeare", "input.txt"))[..30_000]);
+        string Yaml(bool bptt) => $$"""
+            experiments:
+              - name: chars
+                dataset: {type: text, path: text.txt, context: 16, bptt: {{(bptt ? "true" : "false")}}}
+                model: {type: lstm, hidden_size: 16, embedding_size: 8}
+                training: {steps: 30, batch_size: 4, learning_rate: 0.01, seed: 2, threads: 1, eval_every: 10, checkpoint_every: 10}
+                monitoring: {log_every: 10}
+            """;
+        var stateful = ConfigLoader.Parse(Yaml(true), Path.Combine(folder, "bptt.yaml")).Experiments.Single();
+        var stateless = ConfigLoader.Parse(Yaml(false), Path.Combine(folder, "plain.yaml")).Experiments.Single();
+
+        var reference = new BatchRunner(new SilentProgress()).RunExperiment(stateful, Path.Combine(folder, "straight"));
+        Assert.True(reference.Status == "completed", reference.Message);
+        var plain = new BatchRunner(new SilentProgress()).RunExperiment(stateless, Path.Combine(folder, "plain"));
+        Assert.NotEqual(reference.TestLoss, plain.TestLoss);
+
+        using var interrupt = new CancellationTokenSource();
+        string resumed = Path.Combine(folder, "resumed");
+        Assert.Equal("interrupted", new BatchRunner(new ResumeTests.StopAfter(17, interrupt), cancellation: interrupt.Token).RunExperiment(stateful, resumed).Status);
+        var finished = new BatchRunner(new SilentProgress()).RunExperiment(stateful, resumed);
+        Assert.Equal(reference.TestLoss, finished.TestLoss);
+        static IEnumerable<string> Numbers(string path) => File.ReadLines(path).Select(l => l[..l.LastIndexOf(',')]);
+        Assert.Equal(Numbers(Path.Combine(folder, "straight", "metrics.csv")), Numbers(Path.Combine(resumed, "metrics.csv")));
     }
 }

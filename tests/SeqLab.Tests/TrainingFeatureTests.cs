@@ -77,7 +77,7 @@ public class TrainingFeatureTests
         using var validation = task.FixedSet(64, 101);
         using var test = task.FixedSet(64, 102);
         using var generator = new Generator((ulong)options.Seed);
-        var outcome = new Trainer(options, monitoring ?? new MonitoringOptions(1000)).Train(model, g => task.Sample(16, g), generator, validation, test);
+        var outcome = new Trainer(options, monitoring ?? new MonitoringOptions(1000)).Train(model, (g, _) => task.Sample(16, g), generator, validation, test);
         return (outcome, model);
     }
 

@@ -95,6 +95,24 @@ public sealed class LanguageModelData
         return Windows(picks.data<long>().Select(i => TrainStarts[(int)i]).ToArray());
     }
 
+    /// <summary>
+    /// For truncated BPTT: the training tokens cut into <paramref name="batchSize"/> contiguous streams, read
+    /// <see cref="Context"/> tokens at a time. Returns the number of windows per stream (one pass over the training text).
+    /// </summary>
+    public int SequentialWindows(int batchSize) => ((Split / batchSize) - 1) / Context;
+
+    /// <summary>
+    /// Window <paramref name="index"/> (mod <see cref="SequentialWindows"/>) of every stream: row b continues row b of
+    /// window index − 1, so a recurrent state carried from one batch to the next reads on where it stopped.
+    /// </summary>
+    public SequenceBatch SequentialBatch(int batchSize, int index)
+    {
+        int windows = SequentialWindows(batchSize);
+        if (windows < 1) throw new ArgumentException($"{Split} training tokens cannot fill {batchSize} streams of at least {Context + 1} tokens");
+        int streamLength = Split / batchSize, offset = (index % windows) * Context;
+        return Windows(Enumerable.Range(0, batchSize).Select(b => b * streamLength + offset).ToList());
+    }
+
     /// <summary>The windows starting at <paramref name="starts"/>.</summary>
     public SequenceBatch Windows(IReadOnlyList<int> starts)
     {

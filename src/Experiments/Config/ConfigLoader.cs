@@ -324,6 +324,8 @@ public static partial class ConfigLoader
             int errors = Errors.Count;
             if (dataset.Type == "text" && model.Bidirectional)
                 Error(node, $"experiment '{name}': a bidirectional model sees the next token it must predict; language modelling (dataset type 'text') needs bidirectional: false");
+            if (dataset.Bptt && model.Type == "transformer")
+                Error(node, $"experiment '{name}': dataset.bptt carries a recurrent state between windows; a Transformer has none (use a recurrent model, or bptt: false)");
             if (model.Type == "transformer" && model.ModelSize % model.Heads != 0)
                 Error(node, $"experiment '{name}': model.heads ({model.Heads}) must divide model.model_size ({model.ModelSize})");
             if (model.TieWeights)

@@ -19,6 +19,8 @@ public sealed record DatasetConfig(string Type)
     public string Tokenizer { get; init; } = "char";
     /// <summary>Tokens per language-modelling window.</summary>
     public int Context { get; init; } = 64;
+    /// <summary>Truncated BPTT over contiguous streams.</summary>
+    public bool Bptt { get; init; }
     /// <summary>Validation share.</summary>
     public double ValidationFraction { get; init; } = 0.1;
     /// <summary>Test share.</summary>

@@ -70,6 +70,7 @@ public static class Schema
         new("path", FieldKind.Text, null, "data file, relative to the experiments file") { AppliesTo = ["text", "forecast", "dna"] },
         new("tokenizer", FieldKind.Choice, "char", "text units") { Choices = ["char", "word", "subword"], AppliesTo = ["text"] },
         new("context", FieldKind.Integer, 64, "tokens per language-modelling window") { Minimum = 1, AppliesTo = ["text"] },
+        new("bptt", FieldKind.Boolean, false, "truncated BPTT: read the training text as batch_size contiguous streams, carrying the recurrent state from window to window") { AppliesTo = ["text"] },
         new("validation_fraction", FieldKind.Number, 0.1, "share of the data for validation (text: by position; forecast: the middle of the timeline; dna: stratified)") { Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5, AppliesTo = ["text", "forecast", "dna"] },
         new("test_fraction", FieldKind.Number, 0.1, "share of the data for the final test") { Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5, AppliesTo = ["text", "forecast", "dna"] },
         new("date_column", FieldKind.Text, "Date", "date/time column") { AppliesTo = ["forecast"] },

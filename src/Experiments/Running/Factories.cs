@@ -16,16 +16,19 @@ namespace SeqLab.Experiments.Running;
 /// <param name="Input">What the model reads (features or token ids).</param>
 /// <param name="Task">What it predicts.</param>
 /// <param name="Outputs">Regression outputs or classes (language models: the vocabulary).</param>
-/// <param name="SampleBatch">Draws one training batch from the generator.</param>
+/// <param name="SampleBatch">Draws the training batch of a 1-based step from the generator (random tasks ignore the step; truncated BPTT reads it).</param>
 /// <param name="Validation">Fixed validation set.</param>
 /// <param name="Test">Fixed test set.</param>
 /// <param name="BaselineLoss">The trivial baseline's loss on the test set, in the task loss's units.</param>
 /// <param name="BaselineName">What the baseline is.</param>
 /// <param name="TestMetrics">Extra test metrics of a trained model (e.g. forecasts in price units beside the naive forecast), or null.</param>
-public sealed record TaskData(InputOptions Input, TaskKind Task, int Outputs, Func<Generator, SequenceBatch> SampleBatch,
+public sealed record TaskData(InputOptions Input, TaskKind Task, int Outputs, Func<Generator, int, SequenceBatch> SampleBatch,
     SequenceBatch Validation, SequenceBatch Test, double BaselineLoss, string BaselineName,
     Func<ISequenceModel, Dictionary<string, double>>? TestMetrics = null) : IDisposable
 {
+    /// <summary>Truncated BPTT: consecutive steps continue the same streams for this many steps, after which the state is reset; null for independent batches.</summary>
+    public int? StatefulPeriod { get; init; }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -64,7 +67,7 @@ public static class Factories
         Func<int, Generator, SequenceBatch> draw = d.MinLength is int min
             ? (n, g) => AddingProblem.SampleVariable(n, min, d.Length, g)
             : problem.Sample;
-        return new TaskData(InputOptions.ForFeatures(AddingProblem.Features), TaskKind.SequenceRegression, 1, g => draw(batchSize, g),
+        return new TaskData(InputOptions.ForFeatures(AddingProblem.Features), TaskKind.SequenceRegression, 1, (g, _) => draw(batchSize, g),
             Fixed(g => draw(d.ValidationSize, g), seed, 1), Fixed(g => draw(d.TestSize, g), seed, 2),
             AddingProblem.TrivialBaselineMse, "always predict 1 (MSE 1/6)");
     }
@@ -75,7 +78,7 @@ public static class Factories
         int min = d.MinLength ?? d.Length;
         SequenceBatch Draw(int n, Generator g) => task.Sample(n, min, d.Length, g);
         double baseline = min == d.Length ? task.MemorylessBaseline : double.NaN;
-        return new TaskData(InputOptions.ForTokens(task.VocabularySize, m.EmbeddingSize), TaskKind.StepClassification, task.Classes, g => Draw(batchSize, g),
+        return new TaskData(InputOptions.ForTokens(task.VocabularySize, m.EmbeddingSize), TaskKind.StepClassification, task.Classes, (g, _) => Draw(batchSize, g),
             Fixed(g => Draw(d.ValidationSize, g), seed, 1), Fixed(g => Draw(d.TestSize, g), seed, 2),
             baseline, $"memoryless: blanks, then a uniform guess (10 ln 8/(T+20) nats)");
     }
@@ -85,7 +88,7 @@ public static class Factories
         var task = new TemporalOrder(d.Length);
         int min = d.MinLength ?? d.Length;
         SequenceBatch Draw(int n, Generator g) => task.Sample(n, min, d.Length, g);
-        return new TaskData(InputOptions.ForFeatures(TemporalOrder.Features), TaskKind.SequenceClassification, TemporalOrder.Classes, g => Draw(batchSize, g),
+        return new TaskData(InputOptions.ForFeatures(TemporalOrder.Features), TaskKind.SequenceClassification, TemporalOrder.Classes, (g, _) => Draw(batchSize, g),
             Fixed(g => Draw(d.ValidationSize, g), seed, 1), Fixed(g => Draw(d.TestSize, g), seed, 2),
             Math.Log(TemporalOrder.Classes), "chance: uniform over the 4 orders (ln 4 nats)");
     }
@@ -113,7 +116,9 @@ public static class Factories
         double total = counts.Sum();
         double unigram = -testWindows.Targets.data<long>().ToArray().Average(t => Math.Log(Math.Max(counts[t], 0.5) / total));
         return new TaskData(InputOptions.ForTokens(tokenizer.VocabularySize, m.EmbeddingSize), TaskKind.LanguageModel, tokenizer.VocabularySize,
-            g => data.SampleTraining(batchSize, g), Evaluation(data.ValidationStarts), testWindows, unigram, $"unigram {tokenizer.Name} frequencies (nats per token)");
+            d.Bptt ? (_, step) => data.SequentialBatch(batchSize, step - 1) : (g, _) => data.SampleTraining(batchSize, g),
+            Evaluation(data.ValidationStarts), testWindows, unigram, $"unigram {tokenizer.Name} frequencies (nats per token)")
+        { StatefulPeriod = d.Bptt ? data.SequentialWindows(batchSize) : null };
     }
 
     static TaskData Forecast(DatasetConfig d, int batchSize)
@@ -147,7 +152,7 @@ public static class Factories
         }
         var random = new Random(0);
         return new TaskData(InputOptions.ForFeatures(columns.Length), TaskKind.SequenceRegression, 1,
-            g => train.ToBatch(randint(0, train.Count, [batchSize], dtype: ScalarType.Int64, generator: g).data<long>().Select(i => (int)i).ToArray()),
+            (g, _) => train.ToBatch(randint(0, train.Count, [batchSize], dtype: ScalarType.Int64, generator: g).data<long>().Select(i => (int)i).ToArray()),
             windows.Validation.ToBatch(), test, naiveLoss, "naive (random walk) forecast, in scaled target units", LevelMetrics);
     }
 
@@ -195,7 +200,7 @@ public static class Factories
         double entropy = -test.Average(r => Math.Log(priors[classes.IndexOf(r.Label)]));
         var input = kmers ? InputOptions.ForTokens(DnaEncoding.KmerVocabularySize(d.K), m.EmbeddingSize) : InputOptions.ForFeatures(4);
         return new TaskData(input, TaskKind.SequenceClassification, classes.Count,
-            g => Encode(randint(0, train.Count, [batchSize], dtype: ScalarType.Int64, generator: g).data<long>().Select(i => train[(int)i]).ToList()),
+            (g, _) => Encode(randint(0, train.Count, [batchSize], dtype: ScalarType.Int64, generator: g).data<long>().Select(i => train[(int)i]).ToList()),
             Encode(validation), Encode(test), entropy, $"class priors of the training split ({string.Join(", ", classes.Select((c, i) => $"{c} {priors[i]:P0}"))})");
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SeqLab.Experiments.Results;
 using SeqLab.Models;
+using SeqLab.Models.Recurrent;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,7 +23,7 @@ public static class Checkpoint
 
     /// <summary>Saves a checkpoint after <paramref name="step"/> into <paramref name="folder"/>/checkpoint.</summary>
     public static void Save(string folder, int step, ISequenceModel model, optim.Optimizer optimizer, Generator dataGenerator, TrainingLog log,
-        double bestLoss, int bestStep, int evaluationsSinceBest, IReadOnlyDictionary<string, Tensor>? best)
+        double bestLoss, int bestStep, int evaluationsSinceBest, IReadOnlyDictionary<string, Tensor>? best, RecurrentState? carried = null)
     {
         string target = Path.Combine(folder, "checkpoint");
         string temporary = Path.Combine(folder, $".checkpoint.{Environment.ProcessId}.tmp");
@@ -37,6 +38,9 @@ public static class Checkpoint
         {
             SaveTensors(best, Path.Combine(temporary, "best.bin"));
         }
+        if (carried is not null)
+            SaveTensors(carried.Cell is null ? new Dictionary<string, Tensor> { ["hidden"] = carried.Hidden } : new() { ["hidden"] = carried.Hidden, ["cell"] = carried.Cell },
+                Path.Combine(temporary, "carried.bin"));
         var bookkeeping = new State(step, log.Steps, log.ParameterGradients, log.TimeGradients, log.Evaluations, bestLoss, bestStep, evaluationsSinceBest, best is not null);
         File.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(bookkeeping, Json)); // last: its presence marks a complete checkpoint
         if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
@@ -47,9 +51,11 @@ public static class Checkpoint
     /// Loads the checkpoint in <paramref name="folder"/>/checkpoint, if a complete one exists, into the model, optimiser,
     /// generator and log; returns its bookkeeping, or null when there is none.
     /// </summary>
-    public static State? TryLoad(string folder, ISequenceModel model, optim.Optimizer optimizer, Generator dataGenerator, TrainingLog log, out Dictionary<string, Tensor>? best)
+    public static State? TryLoad(string folder, ISequenceModel model, optim.Optimizer optimizer, Generator dataGenerator, TrainingLog log,
+        out Dictionary<string, Tensor>? best, out RecurrentState? carried)
     {
         best = null;
+        carried = null;
         string source = Path.Combine(folder, "checkpoint");
         if (!File.Exists(Path.Combine(source, StateFile))) return null;
         var state = JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(source, StateFile)), Json)
@@ -59,6 +65,11 @@ public static class Checkpoint
         using (var data = tensor(File.ReadAllBytes(Path.Combine(source, "data_rng.bin")))) dataGenerator.set_state(data);
         using (var global = tensor(File.ReadAllBytes(Path.Combine(source, "global_rng.bin")))) torch.random.set_rng_state(global);
         if (state.HasBest) best = LoadTensors(Path.Combine(source, "best.bin"));
+        if (File.Exists(Path.Combine(source, "carried.bin")))
+        {
+            var tensors = LoadTensors(Path.Combine(source, "carried.bin"));
+            carried = new RecurrentState(tensors["hidden"], tensors.GetValueOrDefault("cell"));
+        }
         log.Steps.AddRange(state.Steps);
         log.ParameterGradients.AddRange(state.ParameterGradients);
         log.TimeGradients.AddRange(state.TimeGradients);

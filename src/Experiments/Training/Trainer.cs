@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SeqLab.Data.Batches;
 using SeqLab.Models;
 using SeqLab.Models.Heads;
+using SeqLab.Models.Recurrent;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -53,9 +54,17 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
     /// one is written every <see cref="TrainingOptions.CheckpointEvery"/> steps and when <paramref name="cancellation"/> stops
     /// the run, and it is deleted when the run completes. A resumed run ends with the same numbers as an uninterrupted one.
     /// </remarks>
-    public TrainingOutcome Train(ISequenceModel model, Func<Generator, SequenceBatch> sampleBatch, Generator dataGenerator,
-        SequenceBatch validation, SequenceBatch test, StepObserver? observer = null, string? checkpointFolder = null, CancellationToken cancellation = default)
+    /// <remarks>
+    /// With <paramref name="statefulPeriod"/> (truncated BPTT), the recurrent state after each step, detached from its graph,
+    /// starts the next step, and is reset to zeros every <paramref name="statefulPeriod"/> steps (a new pass over the streams).
+    /// </remarks>
+    public TrainingOutcome Train(ISequenceModel model, Func<Generator, int, SequenceBatch> sampleBatch, Generator dataGenerator,
+        SequenceBatch validation, SequenceBatch test, StepObserver? observer = null, string? checkpointFolder = null, CancellationToken cancellation = default,
+        int? statefulPeriod = null)
     {
+        if (statefulPeriod is not null && model is not SequenceModel { Options.Encoder: RecurrentOptions })
+            throw new ArgumentException("truncated BPTT carries a recurrent state: it needs a recurrent SequenceModel");
+        RecurrentState? carried = null;
         var board = monitoring.Tensorboard && checkpointFolder is not null ? torch.utils.tensorboard.SummaryWriter(Path.Combine(checkpointFolder, "tensorboard")) : null;
         var log = new TrainingLog();
         var parameters = model.NamedParameters().ToList();
@@ -69,14 +78,14 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
         double bestLoss = double.PositiveInfinity;
         int bestStep = 0, evaluationsSinceBest = 0, firstStep = 1;
         string? note = null;
-        if (checkpointFolder is not null && Checkpoint.TryLoad(checkpointFolder, model, optimizer, dataGenerator, log, out best) is { } restored)
+        if (checkpointFolder is not null && Checkpoint.TryLoad(checkpointFolder, model, optimizer, dataGenerator, log, out best, out carried) is { } restored)
         {
             (firstStep, bestLoss, bestStep, evaluationsSinceBest) = (restored.Step + 1, restored.BestLoss, restored.BestStep, restored.EvaluationsSinceBest);
             model.Module.train();
         }
         elapsedBefore = log.Steps.Count > 0 ? log.Steps[^1].ElapsedSeconds : 0;
         void SaveCheckpoint(int step) =>
-            Checkpoint.Save(checkpointFolder!, step, model, optimizer, dataGenerator, log, bestLoss, bestStep, evaluationsSinceBest, best);
+            Checkpoint.Save(checkpointFolder!, step, model, optimizer, dataGenerator, log, bestLoss, bestStep, evaluationsSinceBest, best, carried);
 
         try
         {
@@ -93,13 +102,21 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                     training.WarmupSteps, training.StepSize, training.Gamma, training.MinLearningRate);
                 Optimisation.SetLearningRate(optimizer, learningRate);
                 bool logGradients = step == 1 || step % monitoring.LogEvery == 0 || step == training.Steps;
-                using var batch = OnDevice(sampleBatch(dataGenerator), device);
+                using var batch = OnDevice(sampleBatch(dataGenerator, step), device);
+                if (statefulPeriod is int period && (step - 1) % period == 0) ReplaceCarried(ref carried, null); // a new pass over the streams
                 // ∂L/∂x_t comes from letting real-valued inputs require grad; it works through the fused kernels.
                 bool profileTime = logGradients && batch.Inputs.is_floating_point();
                 var inputs = profileTime ? batch.Inputs.detach().requires_grad_(true) : batch.Inputs;
 
                 optimizer.zero_grad();
-                var loss = SequenceLoss.Compute(model.Task, model.Forward(inputs, batch.Lengths), batch.Targets, batch.Lengths);
+                Tensor outputs;
+                if (statefulPeriod is null) outputs = model.Forward(inputs, batch.Lengths);
+                else
+                {
+                    outputs = ((SequenceModel)model).Forward(inputs, batch.Lengths, carried, out var final);
+                    ReplaceCarried(ref carried, final); // detached: gradients stop at the window boundary
+                }
+                var loss = SequenceLoss.Compute(model.Task, outputs, batch.Targets, batch.Lengths);
                 var penalty = Optimisation.Penalty(weights, training.L1, training.L2);
                 (penalty is null ? loss : loss + penalty).backward();
                 double lossValue = loss.item<float>();
@@ -177,7 +194,16 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
         finally
         {
             if (best is not null) foreach (var tensor in best.Values) tensor.Dispose();
+            ReplaceCarried(ref carried, null);
         }
+    }
+
+    /// <summary>Keeps <paramref name="next"/> (detached, outside every dispose scope) as the carried state, disposing the old one.</summary>
+    static void ReplaceCarried(ref RecurrentState? carried, RecurrentState? next)
+    {
+        carried?.Hidden.Dispose();
+        carried?.Cell?.Dispose();
+        carried = next is null ? null : new RecurrentState(next.Hidden.detach().DetachFromDisposeScope(), next.Cell?.detach().DetachFromDisposeScope());
     }
 
     /// <summary>The batch on <paramref name="device"/> (lengths stay on the CPU, where packing wants them).</summary>

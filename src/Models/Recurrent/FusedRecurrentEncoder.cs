@@ -41,35 +41,37 @@ public sealed class FusedRecurrentEncoder : nn.Module, ISequenceEncoder
     public EncoderOutput Encode(Tensor inputs, Tensor? lengths, RecurrentState? initialState = null)
     {
         Tensor steps, finalHidden;
+        Tensor? finalCell;
         if (lengths is null)
-            (steps, finalHidden) = Run(inputs, initialState);
+            (steps, finalHidden, finalCell) = Run(inputs, initialState);
         else
         {
             using var packed = nn.utils.rnn.pack_padded_sequence(inputs, lengths, batch_first: true, enforce_sorted: false);
-            var (packedSteps, hidden) = RunPacked(packed, initialState);
+            var (packedSteps, hidden, cell) = RunPacked(packed, initialState);
             using (packedSteps)
                 steps = nn.utils.rnn.pad_packed_sequence(packedSteps, batch_first: true, total_length: inputs.shape[1]).Item1;
-            finalHidden = hidden;
+            (finalHidden, finalCell) = (hidden, cell);
         }
         int directions = options.Directions;
         var top = finalHidden.narrow(0, finalHidden.shape[0] - directions, directions); // [directions, batch, hidden]
         var summary = cat(Enumerable.Range(0, directions).Select(d => top[d]).ToList(), 1);
-        return norm is null ? new EncoderOutput(steps, summary) : new EncoderOutput(norm.call(steps), norm.call(summary));
+        var final = new RecurrentState(finalHidden, finalCell);
+        return norm is null ? new EncoderOutput(steps, summary) { FinalState = final } : new EncoderOutput(norm.call(steps), norm.call(summary)) { FinalState = final };
     }
 
-    (Tensor Steps, Tensor FinalHidden) Run(Tensor inputs, RecurrentState? state) => recurrent switch
+    (Tensor Steps, Tensor FinalHidden, Tensor? FinalCell) Run(Tensor inputs, RecurrentState? state) => recurrent switch
     {
-        RNN rnn => rnn.call(inputs, state?.Hidden),
-        GRU gru => gru.call(inputs, state?.Hidden),
-        LSTM lstm => lstm.call(inputs, state is null ? null : (state.Hidden, state.Cell!)) is var (o, h, _) ? (o, h) : default,
+        RNN rnn => rnn.call(inputs, state?.Hidden) is var (o, h) ? (o, h, (Tensor?)null) : default,
+        GRU gru => gru.call(inputs, state?.Hidden) is var (o, h) ? (o, h, (Tensor?)null) : default,
+        LSTM lstm => lstm.call(inputs, state is null ? null : (state.Hidden, state.Cell!)) is var (o, h, c) ? (o, h, (Tensor?)c) : default,
         _ => throw new InvalidOperationException("unreachable"),
     };
 
-    (PackedSequence Steps, Tensor FinalHidden) RunPacked(PackedSequence inputs, RecurrentState? state) => recurrent switch
+    (PackedSequence Steps, Tensor FinalHidden, Tensor? FinalCell) RunPacked(PackedSequence inputs, RecurrentState? state) => recurrent switch
     {
-        RNN rnn => rnn.call(inputs, state?.Hidden),
-        GRU gru => gru.call(inputs, state?.Hidden),
-        LSTM lstm => lstm.call(inputs, state is null ? null : (state.Hidden, state.Cell!)) is var (o, h, _) ? (o, h) : default,
+        RNN rnn => rnn.call(inputs, state?.Hidden) is var (o, h) ? (o, h, (Tensor?)null) : default,
+        GRU gru => gru.call(inputs, state?.Hidden) is var (o, h) ? (o, h, (Tensor?)null) : default,
+        LSTM lstm => lstm.call(inputs, state is null ? null : (state.Hidden, state.Cell!)) is var (o, h, c) ? (o, h, (Tensor?)c) : default,
         _ => throw new InvalidOperationException("unreachable"),
     };
 }

@@ -60,6 +60,8 @@ public sealed class UnrolledRecurrentEncoder : nn.Module, ISequenceEncoder
         var traces = new List<DirectionTrace>();
         var layerInput = inputs;
         var finals = new List<Tensor>();
+        var finalHidden = new List<Tensor>();
+        var finalCell = new List<Tensor>();
         for (int layer = 0; layer < options.Layers; layer++)
         {
             if (layer > 0 && dropout is not null) layerInput = dropout.call(layerInput);
@@ -95,13 +97,16 @@ public sealed class UnrolledRecurrentEncoder : nn.Module, ISequenceEncoder
                 }
                 outputs.Add(stack(stepOutputs, 1));
                 finals.Add(h);
+                finalHidden.Add(h);
+                if (c is not null) finalCell.Add(c);
                 traces.Add(new DirectionTrace(layer, reverse, hiddenStates, cellStates,
                     gates.ToDictionary(g => g.Key, g => (IReadOnlyList<Tensor>)g.Value)));
             }
             layerInput = directions == 1 ? outputs[0] : cat(outputs, 2);
         }
         var summary = directions == 1 ? finals[0] : cat(finals, 1);
-        var output = norm is null ? new EncoderOutput(layerInput, summary) : new EncoderOutput(norm.call(layerInput), norm.call(summary));
+        var final = new RecurrentState(stack(finalHidden, 0), finalCell.Count > 0 ? stack(finalCell, 0) : null);
+        var output = norm is null ? new EncoderOutput(layerInput, summary) { FinalState = final } : new EncoderOutput(norm.call(layerInput), norm.call(summary)) { FinalState = final };
         return new RecurrentTrace(output, traces);
     }
 
