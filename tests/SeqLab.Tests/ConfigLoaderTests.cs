@@ -84,12 +84,33 @@ public class ConfigLoaderTests
     [InlineData("experiments:\n  - name: a b\n    model: rnn\n    dataset: adding\n", 2, 11, "not a valid folder name")]
     [InlineData("experiments:\n  - name: a\n    model: [rnn]\n    dataset: adding\n", 3, 12, "model: expected a model name or a mapping, found a list")]
     [InlineData("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n  - name: a\n    model: lstm\n    dataset: adding\n", 5, 5, "used twice")]
-    [InlineData("experiment:\n  - name: a\n", 1, 1, "unknown key 'experiment'; valid keys: batch, defaults, experiments (did you mean 'experiments'?)")]
+    [InlineData("experiment:\n  - name: a\n", 1, 1, "unknown key 'experiment'; valid keys: batch, shared, defaults, experiments (did you mean 'experiments'?)")]
     public void Each_kind_of_mistake_is_reported_with_its_place(string yaml, int line, int column, string fragment)
     {
         var exception = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml, "study.yaml"));
         Assert.Contains(exception.Errors, e => e.Line == line && e.Column == column && e.Message.Contains(fragment));
         Assert.All(exception.Errors, e => Assert.Equal("study.yaml", e.File));
+    }
+
+    [Fact]
+    public void A_shared_block_is_reused_through_anchors_and_merge_keys()
+    {
+        var batch = ConfigLoader.Parse("""
+            shared:
+              small: &small {type: lstm, hidden_size: 8}
+            experiments:
+              - {name: a, model: *small, dataset: adding}
+              - name: b
+                dataset: adding
+                model:
+                  <<: *small
+                  hidden_size: 16
+            """, "shared.yaml");
+        Assert.Equal([("lstm", 8), ("lstm", 16)], batch.Experiments.Select(e => (e.Model.Type, e.Model.HiddenSize)));
+        var error = Assert.Single(Assert.Throws<ConfigException>(() => ConfigLoader.Parse(
+            "shared:\n  bad: &bad {type: lstm, hiden_size: 8}\nexperiments:\n  - {name: a, dataset: adding, model: {<<: *bad}}\n", "s.yaml")).Errors);
+        Assert.Contains("unknown key 'hiden_size'", error.Message);
+        Assert.Equal(2, error.Line); // reported where the shared block says it
     }
 
     [Fact]

@@ -466,11 +466,18 @@ public static partial class ConfigLoader
         Dictionary<string, Entry> Entries(YamlMappingNode map, string where, IReadOnlyList<string> allowed)
         {
             var result = new Dictionary<string, Entry>(StringComparer.Ordinal);
+            var merges = new List<YamlNode>();
             foreach (var (keyNode, valueNode) in map.Children)
             {
                 if (keyNode is not YamlScalarNode key || key.Value is null)
                 {
                     Error(keyNode, $"{where}: keys must be plain names, found {Describe(keyNode)}");
+                    continue;
+                }
+                if (key.Value == "<<")
+                {
+                    // YAML merge key: `<<: *anchor` (or a list of them) supplies keys this mapping does not set itself.
+                    merges.AddRange(valueNode is YamlSequenceNode list ? list.Children : [valueNode]);
                     continue;
                 }
                 if (!allowed.Contains(key.Value))
@@ -479,6 +486,16 @@ public static partial class ConfigLoader
                     continue;
                 }
                 result[key.Value] = new Entry(key, valueNode);
+            }
+            foreach (var merge in merges)
+            {
+                if (merge is not YamlMappingNode source)
+                {
+                    Error(merge, $"{where}: '<<' expects a mapping (e.g. *anchor), found {Describe(merge)}");
+                    continue;
+                }
+                foreach (var (name, entry) in Entries(source, where, allowed))
+                    result.TryAdd(name, entry);
             }
             return result;
         }

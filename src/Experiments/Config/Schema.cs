@@ -150,7 +150,7 @@ public static class Schema
     public static readonly IReadOnlyList<string> ExperimentKeys = ["name", .. Sections.Select(s => s.Name), "grid", "seeds"];
 
     /// <summary>Keys at the top of the file.</summary>
-    public static readonly IReadOnlyList<string> RootKeys = ["batch", "defaults", "experiments"];
+    public static readonly IReadOnlyList<string> RootKeys = ["batch", "shared", "defaults", "experiments"];
 
     /// <summary>Sections that may be written as a bare name (<c>model: lstm</c> means <c>model: {type: lstm}</c>).</summary>
     public static bool AcceptsShorthand(SectionSpec section) => section.Find("type") is not null;
