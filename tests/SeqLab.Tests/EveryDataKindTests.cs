@@ -61,6 +61,15 @@ public class EveryDataKindTests
         Assert.InRange(byName["text"].GetProperty("baseline_loss").GetDouble(), 2.5, 4.2); // unigram character entropy
         Assert.Equal("LanguageModel", byName["text"].GetProperty("task").GetString());
 
+        // Classification runs also leave the test confusion matrix: every test sequence counted once.
+        var confusion = File.ReadLines(Path.Combine(folder, "runs", "every", "splice", "confusion.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(9, confusion.Count); // 3 classes × 3
+        var records = SeqLab.Data.Dna.DnaReaders.ReadUci(TestPaths.Data("dna_uci_splice", "splice.data"));
+        var (_, _, testSplit) = SeqLab.Data.Dna.Stratified.Split(records, r => r.Label, 1 - 0.1 - 0.1, 0.1, seed: 2);
+        Assert.Equal(testSplit.Count, confusion.Sum(c => long.Parse(c[2])));
+        Assert.Equal(testSplit.Count(r => r.Label == "N"), confusion.Where(c => c[0] == "2").Sum(c => long.Parse(c[2])));
+        Assert.False(File.Exists(Path.Combine(folder, "runs", "every", "stocks", "confusion.csv")));
+
         // Each resolved config.yaml validates again and lists only the keys of its own types.
         foreach (var name in byName.Keys)
         {

@@ -82,6 +82,14 @@ public static class ResultsWriter
         }
         AtomicFile.WriteAllText(Path.Combine(folder, "evaluation.csv"), evaluation.ToString());
 
+        if (log.Evaluations.LastOrDefault(e => e.Split == "test")?.Result.Confusion is long[][] confusion)
+        {
+            var table = new Csv("actual", "predicted", "count");
+            for (int a = 0; a < confusion.Length; a++)
+                for (int p = 0; p < confusion[a].Length; p++) table.Row(a, p, confusion[a][p]);
+            AtomicFile.WriteAllText(Path.Combine(folder, "confusion.csv"), table.ToString());
+        }
+
         var parameters = new Csv("step", "parameter", "grad_norm");
         foreach (var p in log.ParameterGradients)
             parameters.Row(p.Step, p.Parameter, p.Norm);

@@ -45,6 +45,20 @@ public static class TaskMetrics
         return metrics;
     }
 
+    /// <summary>Classification tasks: counts[actual][predicted] over the (valid) predictions; null for other tasks.</summary>
+    public static long[][]? Confusion(TaskKind task, Tensor outputs, Tensor targets, Tensor? lengths)
+    {
+        if (task is not (TaskKind.SequenceClassification or TaskKind.StepClassification)) return null;
+        using var scope = NewDisposeScope();
+        var (logits, labels) = Valid(task, outputs, targets, lengths);
+        int classes = (int)outputs.shape[^1];
+        var predicted = logits.reshape(-1, classes).argmax(-1).data<long>().ToArray();
+        var actual = labels.flatten().data<long>().ToArray();
+        var counts = Enumerable.Range(0, classes).Select(_ => new long[classes]).ToArray();
+        for (int i = 0; i < actual.Length; i++) counts[actual[i]][predicted[i]]++;
+        return counts;
+    }
+
     /// <summary>Mean F1 over the classes that occur in the targets or the predictions.</summary>
     public static double MacroF1(IReadOnlyList<long> predicted, IReadOnlyList<long> actual, int classes)
     {

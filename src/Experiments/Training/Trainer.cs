@@ -31,7 +31,11 @@ public enum TrainingStatus
 public sealed record TrainingOutcome(TrainingStatus Status, int StepsRun, double TestLoss, IReadOnlyDictionary<string, double> TestMetrics, TrainingLog Log, string? Divergence, double WallSeconds);
 
 /// <summary>A loss and the task's metrics on one evaluation set.</summary>
-public sealed record Evaluation(double Loss, Dictionary<string, double> Metrics);
+public sealed record Evaluation(double Loss, Dictionary<string, double> Metrics)
+{
+    /// <summary>Classification: counts[actual][predicted]; null otherwise.</summary>
+    public long[][]? Confusion { get; init; }
+}
 
 /// <summary>Reports progress; called once per step from the training thread.</summary>
 public delegate void StepObserver(StepMetrics metrics);
@@ -232,8 +236,9 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
         var outputs = model.Forward(inputs, set.Lengths);
         double loss = SequenceLoss.Compute(model.Task, outputs, targets, set.Lengths).item<float>();
         var metrics = TaskMetrics.Compute(model.Task, outputs, targets, set.Lengths, loss);
+        var confusion = TaskMetrics.Confusion(model.Task, outputs, targets, set.Lengths);
         model.Module.train();
-        return new Evaluation(loss, metrics);
+        return new Evaluation(loss, metrics) { Confusion = confusion };
     }
 
     static void RecordGradients(TrainingLog log, int step, List<(string Name, Parameter Parameter)> parameters, Tensor? inputs)
