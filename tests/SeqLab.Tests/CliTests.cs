@@ -68,8 +68,10 @@ public class CliTests
         foreach (var experiment in new[] { "rnn-tanh", "lstm" })
         {
             string folder = Path.Combine(batch, experiment);
-            Assert.Equal(["config.yaml", "evaluation.csv", "grad_params.csv", "grad_time.csv", "manifest.json", "metrics.csv", "summary.json"],
+            Assert.Equal(["config.yaml", "evaluation.csv", "grad_params.csv", "grad_time.csv", "manifest.json", "metrics.csv", "spectrum.csv", "summary.json"],
                 Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+            int gates = experiment == "lstm" ? 4 : 1;
+            Assert.Equal(4 * gates, DataFrame.LoadCsv(Path.Combine(folder, "spectrum.csv")).Rows.Count); // logged steps 1, 10, 20, 30
             using (var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "manifest.json"))))
             {
                 Assert.Equal(3, manifest.RootElement.GetProperty("seed").GetInt64());

@@ -22,4 +22,10 @@ namespace SeqLab.Experiments.Results;
 public sealed record ExperimentSummary(
     string Name, string Model, string Dataset, string Task, string Description, long Parameters, string Status, int Steps,
     double? TestLoss, double? BaselineLoss, string BaselineName, double? FinalValidationLoss, IReadOnlyDictionary<string, double> TestMetrics,
-    double? GradientRatioFirst, double? GradientRatioLast, double ClipFraction, double WallSeconds, string? Message);
+    double? GradientRatioFirst, double? GradientRatioLast, double ClipFraction, double WallSeconds, string? Message)
+{
+    /// <summary>Gradient half-life in time steps on the first logged step (null: not measurable; see GradientDiagnostics.HalfLife).</summary>
+    public double? GradientHalfLifeFirst { get; init; }
+    /// <summary>The same on the last logged step.</summary>
+    public double? GradientHalfLifeLast { get; init; }
+}

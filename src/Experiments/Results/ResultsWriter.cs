@@ -101,6 +101,13 @@ public static class ResultsWriter
             time.Row(g.Step, g.TimeStep, length - g.TimeStep, g.Norm);
         AtomicFile.WriteAllText(Path.Combine(folder, "grad_time.csv"), time.ToString());
 
+        if (log.Spectra.Count > 0)
+        {
+            var spectra = new Csv("step", "parameter", "gate", "largest_singular_value", "spectral_radius");
+            foreach (var r in log.Spectra) spectra.Row(r.Step, r.Parameter, r.Gate, r.LargestSingularValue, r.SpectralRadius);
+            AtomicFile.WriteAllText(Path.Combine(folder, "spectrum.csv"), spectra.ToString());
+        }
+
         AtomicFile.WriteAllText(Path.Combine(folder, "summary.json"), JsonSerializer.Serialize(summary, Json));
     }
 

@@ -101,6 +101,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
         TrainingOutcome outcome, IReadOnlyDictionary<string, double> testMetrics)
     {
         var ratios = outcome.Log.FirstToLastRatios().ToList();
+        var halfLives = outcome.Log.HalfLives().ToList();
         var steps = outcome.Log.Steps;
         double clipFraction = steps.Count == 0 ? 0 : steps.Count(s => s.Clipped) / (double)steps.Count;
         bool completed = outcome.Status == TrainingStatus.Completed;
@@ -111,7 +112,12 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             steps.LastOrDefault(s => s.ValidationLoss is not null)?.ValidationLoss, testMetrics,
             ratios.Count > 0 ? Finite(ratios[0].Ratio) : null,
             ratios.Count > 0 ? Finite(ratios[^1].Ratio) : null,
-            clipFraction, outcome.WallSeconds, outcome.Divergence);
+            clipFraction, outcome.WallSeconds, outcome.Divergence)
+        {
+            // Infinity (no decay) is kept: it is the answer for a Transformer; NaN (not measurable) becomes null.
+            GradientHalfLifeFirst = halfLives.Count > 0 && !double.IsNaN(halfLives[0].HalfLife) ? halfLives[0].HalfLife : null,
+            GradientHalfLifeLast = halfLives.Count > 0 && !double.IsNaN(halfLives[^1].HalfLife) ? halfLives[^1].HalfLife : null,
+        };
     }
 
     static double? Finite(double value) => double.IsFinite(value) ? value : null;

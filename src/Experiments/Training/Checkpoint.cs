@@ -19,7 +19,11 @@ public static class Checkpoint
 
     /// <summary>The bookkeeping part of a checkpoint.</summary>
     public sealed record State(int Step, List<StepMetrics> Steps, List<ParameterGradient> ParameterGradients, List<TimeGradient> TimeGradients,
-        List<EvaluationRecord> Evaluations, double BestLoss, int BestStep, int EvaluationsSinceBest, bool HasBest);
+        List<EvaluationRecord> Evaluations, double BestLoss, int BestStep, int EvaluationsSinceBest, bool HasBest)
+    {
+        /// <summary>Recurrent spectra logged so far.</summary>
+        public List<RecurrentSpectrum> Spectra { get; init; } = [];
+    }
 
     /// <summary>Saves a checkpoint after <paramref name="step"/> into <paramref name="folder"/>/checkpoint.</summary>
     public static void Save(string folder, int step, ISequenceModel model, optim.Optimizer optimizer, Generator dataGenerator, TrainingLog log,
@@ -41,7 +45,10 @@ public static class Checkpoint
         if (carried is not null)
             SaveTensors(carried.Cell is null ? new Dictionary<string, Tensor> { ["hidden"] = carried.Hidden } : new() { ["hidden"] = carried.Hidden, ["cell"] = carried.Cell },
                 Path.Combine(temporary, "carried.bin"));
-        var bookkeeping = new State(step, log.Steps, log.ParameterGradients, log.TimeGradients, log.Evaluations, bestLoss, bestStep, evaluationsSinceBest, best is not null);
+        var bookkeeping = new State(step, log.Steps, log.ParameterGradients, log.TimeGradients, log.Evaluations, bestLoss, bestStep, evaluationsSinceBest, best is not null)
+        {
+            Spectra = log.Spectra,
+        };
         File.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(bookkeeping, Json)); // last: its presence marks a complete checkpoint
         if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
         Directory.Move(temporary, target);
@@ -74,6 +81,7 @@ public static class Checkpoint
         log.ParameterGradients.AddRange(state.ParameterGradients);
         log.TimeGradients.AddRange(state.TimeGradients);
         log.Evaluations.AddRange(state.Evaluations);
+        log.Spectra.AddRange(state.Spectra);
         return state;
     }
 

@@ -34,6 +34,13 @@ public sealed class TrainingLog
     /// <summary>One row per logged step × time step.</summary>
     public List<TimeGradient> TimeGradients { get; } = [];
 
+    /// <summary>Largest singular value and spectral radius of every recurrent gate block, on each logged step.</summary>
+    public List<RecurrentSpectrum> Spectra { get; } = [];
+
+    /// <summary>Gradient half-life in steps (see <see cref="GradientDiagnostics.HalfLife"/>) on each logged step.</summary>
+    public IEnumerable<(int Step, double HalfLife)> HalfLives() =>
+        TimeGradients.GroupBy(g => g.Step).Select(group => (group.Key, GradientDiagnostics.HalfLife(group.OrderBy(g => g.TimeStep).Select(g => g.Norm).ToList())));
+
     /// <summary>Every evaluation: step, split (validation or test) and the loss with the task's metrics.</summary>
     public List<EvaluationRecord> Evaluations { get; } = [];
 

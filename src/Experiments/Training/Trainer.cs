@@ -127,6 +127,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                 if (logGradients)
                 {
                     RecordGradients(log, step, parameters, profileTime ? inputs : null); // before clipping rescales the gradients in place
+                    log.Spectra.AddRange(GradientDiagnostics.Spectra(model, step));
                     if (board is not null)
                         foreach (var (name, parameter) in parameters)
                             if (parameter.grad is Tensor grad) board.add_histogram($"gradients/{name}", grad, step);
