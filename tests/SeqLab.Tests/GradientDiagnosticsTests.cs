@@ -49,3 +49,57 @@ public class GradientDiagnosticsTests
         Assert.Empty(GradientDiagnostics.Spectra(transformer, 1));
     }
 }
+
+public class DiagnosisTests
+{
+    static TrainingLog Log(params (int Step, double First, double Last, double Norm)[] points)
+    {
+        var log = new TrainingLog();
+        foreach (var (step, first, last, norm) in points)
+        {
+            log.Steps.Add(new StepMetrics(step, 0.1, norm, false, null, step));
+            log.TimeGradients.Add(new TimeGradient(step, 1, first));
+            log.TimeGradients.Add(new TimeGradient(step, 2, 1));
+            log.TimeGradients.Add(new TimeGradient(step, 3, last));
+        }
+        return log;
+    }
+
+    [Fact]
+    public void The_verdict_judges_the_end_of_training_and_names_its_evidence()
+    {
+        var thresholds = new DiagnosisThresholds();
+        // Both start vanished; the LSTM-like run recovers, the RNN-like one does not.
+        var recovered = Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 1e-10, 1, 0.5), (100, 0.8, 1, 0.3)), null, thresholds);
+        Assert.Equal("healthy", recovered.Verdict);
+        Assert.Contains("was 1E-10 at step 1", recovered.Evidence);
+        var stuck = Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 1e-10, 1, 0.5), (100, 1e-6, 1, 0.3)), null, thresholds);
+        Assert.Equal("vanishing", stuck.Verdict);
+        Assert.Contains("= 1E-06 < 0.001 at step 100", stuck.Evidence);
+        Assert.Equal("vanishing", Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 0, 1, 0.5)), null, thresholds).Verdict); // underflow to 0
+        Assert.Equal("exploding", Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 1, 1, 0.5), (2, 1, 1, 5e3)), null, thresholds).Verdict);
+        Assert.Equal("exploding", Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 1e5, 1, 0.5)), null, thresholds).Verdict);
+        Assert.Equal("diverged", Diagnosis.Diagnose(TrainingStatus.Diverged, Log((1, 1, 1, 0.5)), "step 2: loss NaN", thresholds).Verdict);
+        // Thresholds are configurable.
+        Assert.Equal("healthy", Diagnosis.Diagnose(TrainingStatus.Completed, Log((100, 1e-6, 1, 0.3)), null, thresholds with { VanishingRatio = 1e-8 }).Verdict);
+    }
+
+    [Theory]
+    [InlineData(0.5, "vanishing")]
+    [InlineData(2.0, "exploding|diverged")]
+    public void A_tanh_RNN_is_diagnosed_from_its_recurrent_spectral_radius(double radius, string expected)
+    {
+        var experiment = SeqLab.Experiments.Config.ConfigLoader.Parse($$"""
+            experiments:
+              - name: rho
+                dataset: {type: adding, length: 100, validation_size: 32, test_size: 32}
+                model: {type: rnn, hidden_size: 64, spectral_radius: {{radius.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}
+                training: {steps: 20, batch_size: 32, learning_rate: 0.01, seed: 1, threads: 2, eval_every: 10, clip_grad_norm: null}
+                monitoring: {log_every: 5}
+            """, "rho.yaml").Experiments.Single();
+        var summary = new SeqLab.Experiments.Running.BatchRunner(new SeqLab.Experiments.Running.SilentProgress())
+            .RunExperiment(experiment, Path.Combine(NativeFiles.TemporaryFolder(), "rho"));
+        Assert.Matches($"^({expected})$", summary.Verdict);
+        Assert.False(string.IsNullOrEmpty(summary.VerdictEvidence));
+    }
+}

@@ -34,6 +34,10 @@ public class MainJobTests(ITestOutputHelper output)
             Assert.True(byName[gated].GetProperty("gradient_ratio_last").GetDouble() > 1e-2, $"the trained {gated} passes gradient back to x_1");
         }
         Assert.True(rnn.GetProperty("gradient_ratio_last").GetDouble() < 1e-3, "the tanh RNN's gradient at x_1 stays vanishing");
+        // The verdict looks at the end of training: the gated models recovered, the RNN did not.
+        Assert.Equal("vanishing", rnn.GetProperty("verdict").GetString());
+        foreach (var solver in new[] { "lstm", "gru", "transformer" })
+            Assert.Equal("healthy", byName[solver].GetProperty("verdict").GetString());
         // Attention connects x_1 to the output directly: no vanishing even at initialisation.
         Assert.True(byName["transformer"].GetProperty("gradient_ratio_first").GetDouble() > 1e-2);
     }

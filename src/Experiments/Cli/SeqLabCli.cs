@@ -202,7 +202,7 @@ public static class SeqLabCli
     static Table SummaryTable(IReadOnlyList<ExperimentSummary> summaries)
     {
         var table = new Table().Title("Summary")
-            .AddColumns("experiment", "model", "data", "status", "test loss", "baseline", "loss / baseline", "metric", "grad x₁/x_T start → end", "clipped", "time");
+            .AddColumns("experiment", "model", "data", "status", "test loss", "baseline", "loss / baseline", "metric", "grad x₁/x_T start → end", "verdict", "clipped", "time");
         foreach (var s in summaries)
         {
             string Number(double? value, string format) => value is double d && double.IsFinite(d) ? d.ToString(format, CultureInfo.InvariantCulture) : "–";
@@ -212,7 +212,7 @@ public static class SeqLabCli
                 Markup.Escape(s.Name), Markup.Escape(s.Model), Markup.Escape(s.Dataset), Markup.Escape(s.Status),
                 Number(s.TestLoss, "F4"), Number(s.BaselineLoss, "F4"), Number(s.TestLoss / s.BaselineLoss, "F3"), Markup.Escape(metric),
                 $"{Number(s.GradientRatioFirst, "E1")} → {Number(s.GradientRatioLast, "E1")}",
-                $"{s.ClipFraction:P0}", $"{s.WallSeconds:F1} s");
+                Markup.Escape(s.Verdict), $"{s.ClipFraction:P0}", $"{s.WallSeconds:F1} s");
         }
         return table;
     }

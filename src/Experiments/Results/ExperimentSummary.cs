@@ -28,4 +28,8 @@ public sealed record ExperimentSummary(
     public double? GradientHalfLifeFirst { get; init; }
     /// <summary>The same on the last logged step.</summary>
     public double? GradientHalfLifeLast { get; init; }
+    /// <summary>Gradient-flow verdict: healthy, vanishing, exploding or diverged (empty when the run failed).</summary>
+    public string Verdict { get; init; } = "";
+    /// <summary>The measurement and threshold behind <see cref="Verdict"/>.</summary>
+    public string VerdictEvidence { get; init; } = "";
 }

@@ -102,6 +102,9 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
     {
         var ratios = outcome.Log.FirstToLastRatios().ToList();
         var halfLives = outcome.Log.HalfLives().ToList();
+        var monitoring = experiment.Monitoring;
+        var verdict = Diagnosis.Diagnose(outcome.Status, outcome.Log, outcome.Divergence,
+            new DiagnosisThresholds(monitoring.VanishingRatio, monitoring.ExplodingRatio, monitoring.ExplodingNorm));
         var steps = outcome.Log.Steps;
         double clipFraction = steps.Count == 0 ? 0 : steps.Count(s => s.Clipped) / (double)steps.Count;
         bool completed = outcome.Status == TrainingStatus.Completed;
@@ -117,6 +120,8 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             // Infinity (no decay) is kept: it is the answer for a Transformer; NaN (not measurable) becomes null.
             GradientHalfLifeFirst = halfLives.Count > 0 && !double.IsNaN(halfLives[0].HalfLife) ? halfLives[0].HalfLife : null,
             GradientHalfLifeLast = halfLives.Count > 0 && !double.IsNaN(halfLives[^1].HalfLife) ? halfLives[^1].HalfLife : null,
+            Verdict = verdict.Verdict,
+            VerdictEvidence = verdict.Evidence,
         };
     }
 

@@ -46,6 +46,13 @@ public sealed record TrainingOptions(int Steps, int BatchSize, double LearningRa
 /// <param name="LogEvery">Record gradient norms on step 1 and every this many steps (and on the last).</param>
 public sealed record MonitoringOptions(int LogEvery)
 {
+    /// <summary>Vanishing through time below this end-of-training ‖∂L/∂x₁‖/‖∂L/∂x_T‖.</summary>
+    public double VanishingRatio { get; init; } = 1e-3;
+    /// <summary>Exploding through time above this ratio.</summary>
+    public double ExplodingRatio { get; init; } = 1e3;
+    /// <summary>Exploding when the global gradient norm before clipping exceeds this.</summary>
+    public double ExplodingNorm { get; init; } = 1e3;
+
     /// <summary>Also write TensorBoard event files (scalars every step, gradient histograms on logged steps) into <c>&lt;experiment&gt;/tensorboard/</c>.</summary>
     public bool Tensorboard { get; init; }
 }
