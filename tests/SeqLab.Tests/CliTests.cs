@@ -68,8 +68,10 @@ public class CliTests
         foreach (var experiment in new[] { "rnn-tanh", "lstm" })
         {
             string folder = Path.Combine(batch, experiment);
-            Assert.Equal(["config.yaml", "evaluation.csv", "grad_params.csv", "grad_time.csv", "manifest.json", "metrics.csv", "spectrum.csv", "summary.json"],
-                Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+            string[] gateFiles = experiment == "lstm" ? ["gate_saturation.csv", "gates.csv"] : [];
+            Assert.Equal(new[] { "config.yaml", "evaluation.csv", "grad_hidden.csv", "grad_params.csv", "grad_time.csv", "manifest.json", "metrics.csv", "spectrum.csv", "summary.json" }
+                .Concat(gateFiles).Order(), Directory.GetFiles(folder).Select(Path.GetFileName).Order());
+            Assert.Equal(2 * 12, DataFrame.LoadCsv(Path.Combine(folder, "grad_hidden.csv")).Rows.Count); // steps 1 and 30 × 12 time steps
             int gates = experiment == "lstm" ? 4 : 1;
             Assert.Equal(4 * gates, DataFrame.LoadCsv(Path.Combine(folder, "spectrum.csv")).Rows.Count); // logged steps 1, 10, 20, 30
             using (var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "manifest.json"))))

@@ -103,3 +103,60 @@ public class DiagnosisTests
         Assert.False(string.IsNullOrEmpty(summary.VerdictEvidence));
     }
 }
+
+public class HiddenStateMonitorTests
+{
+    [Fact]
+    public void Hidden_state_gradients_equal_autograd_through_a_hand_built_graph_and_skip_padding()
+    {
+        manual_seed(8);
+        var model = TestModels.Regressor(RecurrentKind.RnnTanh, 5);
+        var inputs = randn(3, 7, 2);
+        var lengths = tensor(new long[] { 7, 4, 6 });
+        var targets = randn(3, 1);
+        using var batch = new SeqLab.Data.Batches.SequenceBatch(inputs, targets, lengths);
+        var log = new TrainingLog();
+        HiddenStateMonitor.Record(log, 9, model, batch);
+        var recorded = log.HiddenGradients.OrderBy(h => h.TimeStep).Select(h => h.Norm).ToArray();
+        Assert.Equal(7, recorded.Length);
+        Assert.All(log.HiddenGradients, h => Assert.Equal((9, 0, false), (h.Step, h.Layer, h.Reverse)));
+
+        // By hand: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh), frozen past each length; y = W h_last + b; MSE.
+        var p = model.NamedParameters().ToDictionary(q => q.Name, q => (Tensor)q.Parameter.detach());
+        var h = zeros(3, 5);
+        var states = new List<Tensor>();
+        for (int t = 0; t < 7; t++)
+        {
+            var next = tanh(nn.functional.linear(inputs[.., t], p["encoder.recurrent.weight_ih_l0"], p["encoder.recurrent.bias_ih_l0"])
+                + nn.functional.linear(h, p["encoder.recurrent.weight_hh_l0"], p["encoder.recurrent.bias_hh_l0"]));
+            var valid = lengths.gt(t).to(ScalarType.Float32).unsqueeze(1);
+            h = valid * next + (1 - valid) * h;
+            states.Add(h);
+        }
+        var loss = nn.functional.mse_loss(nn.functional.linear(h, p["head.weight"], p["head.bias"]), targets);
+        var gradients = autograd.grad([loss], states);
+        for (int t = 0; t < 7; t++)
+        {
+            var valid = lengths.gt(t);
+            double expected = gradients[t].norm(1, p: 2)[valid].mean().item<float>();
+            Assert.Equal(expected, recorded[t], 5);
+        }
+    }
+
+    [Fact]
+    public void Gate_statistics_cover_every_gate_step_and_direction()
+    {
+        manual_seed(9);
+        var model = new SequenceModel(new SequenceModelOptions(InputOptions.ForFeatures(2),
+            new RecurrentOptions(RecurrentKind.Lstm, 4, Layers: 2, Bidirectional: true), new HeadOptions(TaskKind.SequenceRegression, 1)));
+        using var batch = new SeqLab.Data.Batches.SequenceBatch(randn(5, 6, 2), randn(5, 1), tensor(new long[] { 6, 6, 3, 5, 2 }));
+        var log = new TrainingLog();
+        HiddenStateMonitor.Record(log, 1, model, batch);
+        Assert.Equal(4 * 6, log.HiddenGradients.Count);               // 2 layers × 2 directions × 6 steps
+        Assert.Equal(4 * 4 * 6, log.GateActivations.Count);            // × 4 gates
+        Assert.Equal(4 * 4, log.GateSaturations.Count);
+        Assert.All(log.GateActivations.Where(g => g.Gate != "candidate"), g => Assert.InRange(g.Mean, 0, 1));
+        Assert.All(log.GateSaturations, s => { Assert.InRange(s.BelowTenth, 0, 1); Assert.InRange(s.AboveNineTenths, 0, 1); });
+        Assert.All(log.HiddenGradients, g => Assert.True(g.Norm > 0 && double.IsFinite(g.Norm)));
+    }
+}

@@ -52,6 +52,18 @@ public sealed record SequenceBatch(Tensor Inputs, Tensor Targets, Tensor? Length
         return steps.lt(lengths.to(device ?? CPU).unsqueeze(1)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>A copy of the first <paramref name="count"/> sequences (all of them when there are fewer), trimmed to their longest length.</summary>
+    public SequenceBatch Take(int count)
+    {
+        long n = Math.Min(count, Size);
+        long time = Lengths is null ? Length : Math.Max(1, Lengths[..(int)n].max().item<long>());
+        var inputs = Inputs[..(int)n, ..(int)time].clone();
+        // Per-step targets ([batch, time, outputs] or int64 [batch, time]) are trimmed in time too.
+        bool perStep = Targets.dim() == 3 || (Targets.dim() == 2 && Targets.dtype == ScalarType.Int64);
+        var targets = perStep ? Targets[..(int)n, ..(int)time].clone() : Targets[..(int)n].clone();
+        return new SequenceBatch(inputs, targets, Lengths?[..(int)n].clone()) { PaddedAtStart = PaddedAtStart };
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -140,6 +140,8 @@ public static class Schema
     public static readonly SectionSpec Monitoring = new("monitoring",
     [
         new("log_every", FieldKind.Integer, 50, "record per-parameter and per-time-step gradient norms every N steps") { Minimum = 1 },
+        new("expensive_every", FieldKind.Integer, 250, "run the expensive monitors (‖∂L/∂h_t‖ per layer and gate statistics, through the unrolled twin) every N steps") { Minimum = 1 },
+        new("monitor_batch_size", FieldKind.Integer, 32, "sequences in the fixed monitoring batch for the expensive monitors") { Minimum = 1 },
         new("vanishing_ratio", FieldKind.Number, 1e-3, "verdict: vanishing when ‖∂L/∂x₁‖/‖∂L/∂x_T‖ at the end of training is below this") { Minimum = 0, ExclusiveMinimum = true },
         new("exploding_ratio", FieldKind.Number, 1e3, "verdict: exploding when that ratio is above this") { Minimum = 0, ExclusiveMinimum = true },
         new("exploding_norm", FieldKind.Number, 1e3, "verdict: exploding when the global gradient norm before clipping exceeds this") { Minimum = 0, ExclusiveMinimum = true },

@@ -101,6 +101,21 @@ public static class ResultsWriter
             time.Row(g.Step, g.TimeStep, length - g.TimeStep, g.Norm);
         AtomicFile.WriteAllText(Path.Combine(folder, "grad_time.csv"), time.ToString());
 
+        if (log.HiddenGradients.Count > 0)
+        {
+            var hidden = new Csv("step", "layer", "direction", "time_step", "grad_norm");
+            foreach (var h in log.HiddenGradients) hidden.Row(h.Step, h.Layer, h.Reverse ? "backward" : "forward", h.TimeStep, h.Norm);
+            AtomicFile.WriteAllText(Path.Combine(folder, "grad_hidden.csv"), hidden.ToString());
+        }
+        if (log.GateActivations.Count > 0)
+        {
+            var gates = new Csv("step", "layer", "direction", "gate", "time_step", "mean");
+            foreach (var g in log.GateActivations) gates.Row(g.Step, g.Layer, g.Reverse ? "backward" : "forward", g.Gate, g.TimeStep, g.Mean);
+            AtomicFile.WriteAllText(Path.Combine(folder, "gates.csv"), gates.ToString());
+            var saturation = new Csv("step", "layer", "direction", "gate", "below_0_1", "above_0_9");
+            foreach (var g in log.GateSaturations) saturation.Row(g.Step, g.Layer, g.Reverse ? "backward" : "forward", g.Gate, g.BelowTenth, g.AboveNineTenths);
+            AtomicFile.WriteAllText(Path.Combine(folder, "gate_saturation.csv"), saturation.ToString());
+        }
         if (log.Spectra.Count > 0)
         {
             var spectra = new Csv("step", "parameter", "gate", "largest_singular_value", "spectral_radius");

@@ -23,6 +23,12 @@ public static class Checkpoint
     {
         /// <summary>Recurrent spectra logged so far.</summary>
         public List<RecurrentSpectrum> Spectra { get; init; } = [];
+        /// <summary>Hidden-state gradients logged so far.</summary>
+        public List<HiddenGradient> HiddenGradients { get; init; } = [];
+        /// <summary>Gate activations logged so far.</summary>
+        public List<GateActivation> GateActivations { get; init; } = [];
+        /// <summary>Gate saturations logged so far.</summary>
+        public List<GateSaturation> GateSaturations { get; init; } = [];
     }
 
     /// <summary>Saves a checkpoint after <paramref name="step"/> into <paramref name="folder"/>/checkpoint.</summary>
@@ -48,6 +54,9 @@ public static class Checkpoint
         var bookkeeping = new State(step, log.Steps, log.ParameterGradients, log.TimeGradients, log.Evaluations, bestLoss, bestStep, evaluationsSinceBest, best is not null)
         {
             Spectra = log.Spectra,
+            HiddenGradients = log.HiddenGradients,
+            GateActivations = log.GateActivations,
+            GateSaturations = log.GateSaturations,
         };
         File.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(bookkeeping, Json)); // last: its presence marks a complete checkpoint
         if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
@@ -82,6 +91,9 @@ public static class Checkpoint
         log.TimeGradients.AddRange(state.TimeGradients);
         log.Evaluations.AddRange(state.Evaluations);
         log.Spectra.AddRange(state.Spectra);
+        log.HiddenGradients.AddRange(state.HiddenGradients);
+        log.GateActivations.AddRange(state.GateActivations);
+        log.GateSaturations.AddRange(state.GateSaturations);
         return state;
     }
 

@@ -34,6 +34,15 @@ public sealed class TrainingLog
     /// <summary>One row per logged step × time step.</summary>
     public List<TimeGradient> TimeGradients { get; } = [];
 
+    /// <summary>‖∂L/∂h_t‖ per layer, direction and time step, on each expensive-monitor step.</summary>
+    public List<HiddenGradient> HiddenGradients { get; } = [];
+
+    /// <summary>Mean gate activation per time step, on each expensive-monitor step.</summary>
+    public List<GateActivation> GateActivations { get; } = [];
+
+    /// <summary>Gate saturation fractions, on each expensive-monitor step.</summary>
+    public List<GateSaturation> GateSaturations { get; } = [];
+
     /// <summary>Largest singular value and spectral radius of every recurrent gate block, on each logged step.</summary>
     public List<RecurrentSpectrum> Spectra { get; } = [];
 

@@ -64,7 +64,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
     /// </remarks>
     public TrainingOutcome Train(ISequenceModel model, Func<Generator, int, SequenceBatch> sampleBatch, Generator dataGenerator,
         SequenceBatch validation, SequenceBatch test, StepObserver? observer = null, string? checkpointFolder = null, CancellationToken cancellation = default,
-        int? statefulPeriod = null)
+        int? statefulPeriod = null, SequenceBatch? monitoringBatch = null)
     {
         if (statefulPeriod is not null && model is not SequenceModel { Options.Encoder: RecurrentOptions })
             throw new ArgumentException("truncated BPTT carries a recurrent state: it needs a recurrent SequenceModel");
@@ -172,6 +172,8 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                         }
                     }
                 }
+                if (monitoringBatch is not null && (step == 1 || step % monitoring.ExpensiveEvery == 0 || step == training.Steps))
+                    HiddenStateMonitor.Record(log, step, model, monitoringBatch);
                 var metrics = new StepMetrics(step, lossValue, gradNorm, clipped, validationLoss, Elapsed()) { LearningRate = learningRate };
                 log.Steps.Add(metrics);
                 if (board is not null)

@@ -46,6 +46,11 @@ public sealed record TrainingOptions(int Steps, int BatchSize, double LearningRa
 /// <param name="LogEvery">Record gradient norms on step 1 and every this many steps (and on the last).</param>
 public sealed record MonitoringOptions(int LogEvery)
 {
+    /// <summary>Run the expensive monitors (‖∂L/∂h_t‖ and gates through the unrolled twin) on step 1, every this many steps and the last.</summary>
+    public int ExpensiveEvery { get; init; } = 250;
+    /// <summary>Sequences in the fixed monitoring batch (the first of the validation set).</summary>
+    public int MonitorBatchSize { get; init; } = 32;
+
     /// <summary>Vanishing through time below this end-of-training ‖∂L/∂x₁‖/‖∂L/∂x_T‖.</summary>
     public double VanishingRatio { get; init; } = 1e-3;
     /// <summary>Exploding through time above this ratio.</summary>
