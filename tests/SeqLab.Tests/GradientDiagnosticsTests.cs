@@ -122,7 +122,7 @@ public class HiddenStateMonitorTests
         Assert.All(log.HiddenGradients, h => Assert.Equal((9, 0, false), (h.Step, h.Layer, h.Reverse)));
 
         // By hand: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh), frozen past each length; y = W h_last + b; MSE.
-        var p = model.NamedParameters().ToDictionary(q => q.Name, q => (Tensor)q.Parameter.detach());
+        var p = model.NamedParameters().ToDictionary(q => q.Name, q => (Tensor)q.Parameter);
         var h = zeros(3, 5);
         var states = new List<Tensor>();
         for (int t = 0; t < 7; t++)

@@ -41,8 +41,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
         return ResultsWriter.MergeBatchSummary(batchFolder, order);
     }
 
-    /// <summary>Serialises seeding and initialisation, which use torch's process-wide generator.</summary>
-    static readonly Lock InitialisationLock = new();
+
 
     /// <summary>Trains one experiment and writes its folder; never throws for a failing experiment.</summary>
     public ExperimentSummary RunExperiment(ExperimentConfig experiment, string folder)
@@ -59,7 +58,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             torch.set_num_threads(threads);
             TaskData data;
             SeqLab.Models.SequenceModel model;
-            lock (InitialisationLock)
+            lock (TorchRandom.Gate)
             {
                 torch.manual_seed(training.Seed);
                 data = Factories.CreateTask(experiment.Dataset, experiment.Model, training.BatchSize, training.Seed);

@@ -27,11 +27,13 @@ public static class HiddenStateMonitor
     {
         if (model is not SequenceModel { Options.Encoder: RecurrentOptions } recurrent) return;
         using var scope = NewDisposeScope();
-        using var twin = recurrent.ToUnrolled();
+        using var gradients_on = enable_grad(); // grad mode is per thread; this monitor needs it whatever the caller set
+        using var twin = TorchRandom.Preserving(recurrent.ToUnrolled);
         twin.eval();
         var encoder = (UnrolledRecurrentEncoder)twin.Encoder;
         var trace = encoder.Trace(twin.Embed(batch.Inputs), batch.Lengths, null, recordGates: true);
         var loss = SequenceLoss.Compute(twin.Task, twin.Head(trace.Output), batch.Targets, batch.Lengths);
+        if (!loss.requires_grad) return; // autograd.grad would abort the process rather than throw
         var hidden = trace.Directions.SelectMany(d => d.Hidden).ToList();
         var gradients = autograd.grad([loss], hidden, allow_unused: true);
         using var valid = SequenceBatch.ValidMask(batch.Lengths, batch.Size, batch.Length);

@@ -66,6 +66,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
         SequenceBatch validation, SequenceBatch test, StepObserver? observer = null, string? checkpointFolder = null, CancellationToken cancellation = default,
         int? statefulPeriod = null, SequenceBatch? monitoringBatch = null)
     {
+        using var gradientsOn = enable_grad(); // grad mode is per thread: a worker thread (--jobs) must not inherit it off
         if (statefulPeriod is not null && model is not SequenceModel { Options.Encoder: RecurrentOptions })
             throw new ArgumentException("truncated BPTT carries a recurrent state: it needs a recurrent SequenceModel");
         RecurrentState? carried = null;

@@ -87,7 +87,7 @@ public sealed class UnrolledRecurrentEncoder : nn.Module, ISequenceEncoder
                     if (c is not null) c = m * cNew! + (1 - m) * c;
                     hiddenStates[t] = h;
                     if (cellStates is not null) cellStates[t] = c!;
-                    stepOutputs[t] = m * hNew;
+                    stepOutputs[t] = m * h; // equals m·h_new, but read from h_t so ∂L/∂h_t includes the path through this output
                     if (recordGates)
                         foreach (var (name, value) in stepGates)
                         {
