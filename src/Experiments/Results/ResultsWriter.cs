@@ -139,8 +139,9 @@ public static class ResultsWriter
     /// </summary>
     public static IReadOnlyList<ExperimentSummary> MergeBatchSummary(string batchFolder, IReadOnlyList<string>? order = null)
     {
+        var position = (order ?? []).Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i);
         var summaries = Directory.GetDirectories(batchFolder).Select(ReadSummary).OfType<ExperimentSummary>()
-            .OrderBy(s => order?.ToList().IndexOf(s.Name) is int i and >= 0 ? i : int.MaxValue)
+            .OrderBy(s => position.GetValueOrDefault(s.Name, int.MaxValue))
             .ThenBy(s => s.Name, StringComparer.Ordinal).ToList();
         WriteBatchSummary(batchFolder, summaries);
         return summaries;

@@ -218,8 +218,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
     static SequenceBatch OnDevice(SequenceBatch batch, Device? device)
     {
         if (device is null || device.type == DeviceType.CPU) return batch;
-        var moved = batch with { Inputs = batch.Inputs.to(device), Targets = batch.Targets.to(device) };
-        return moved;
+        return batch with { Inputs = batch.Inputs.to(device), Targets = batch.Targets.to(device) };
     }
 
     /// <summary>Keeps a copy of the weights outside every dispose scope, disposing the previous copy.</summary>
