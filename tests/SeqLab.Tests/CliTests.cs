@@ -1,3 +1,4 @@
+using SeqLab.Experiments.Reports;
 using System.Text.Json;
 using Microsoft.Data.Analysis;
 using SeqLab.Experiments.Cli;
@@ -69,7 +70,7 @@ public class CliTests
         {
             string folder = Path.Combine(batch, experiment);
             string[] gateFiles = experiment == "lstm" ? ["gate_saturation.csv", "gates.csv"] : [];
-            Assert.Equal(new[] { "config.yaml", "evaluation.csv", "grad_hidden.csv", "grad_params.csv", "grad_time.csv", "manifest.json", "metrics.csv", "spectrum.csv", "summary.json" }
+            Assert.Equal(new[] { "config.yaml", "evaluation.csv", "grad_hidden.csv", "grad_layers.csv", "grad_params.csv", "grad_time.csv", "manifest.json", "metrics.csv", "report.html", "spectrum.csv", "summary.json" }
                 .Concat(gateFiles).Order(), Directory.GetFiles(folder).Select(Path.GetFileName).Order());
             Assert.Equal(2 * 12, DataFrame.LoadCsv(Path.Combine(folder, "grad_hidden.csv")).Rows.Count); // steps 1 and 30 × 12 time steps
             int gates = experiment == "lstm" ? 4 : 1;
@@ -86,7 +87,7 @@ public class CliTests
 
             var metrics = DataFrame.LoadCsv(Path.Combine(folder, "metrics.csv"));
             Assert.Equal(30, metrics.Rows.Count);
-            Assert.Equal(["step", "train_loss", "grad_norm", "clipped", "learning_rate", "elapsed_seconds"], metrics.Columns.Select(c => c.Name));
+            Assert.Equal(["step", "train_loss", "grad_norm", "grad_norm_clipped", "clipped", "learning_rate", "elapsed_seconds"], metrics.Columns.Select(c => c.Name));
             Assert.Equal(0, metrics.Columns.Sum(c => c.NullCount));
             Assert.Equal(Enumerable.Range(1, 30), Ints(metrics.Columns["step"]));
 
@@ -103,6 +104,10 @@ public class CliTests
             Assert.Contains("encoder.recurrent.weight_ih_l0", names);
             Assert.Contains("encoder.recurrent.weight_hh_l0", names);
             Assert.Contains("head.weight", names);
+            Assert.Equal(["step", "parameter", "layer", "depth", "grad_norm", "grad_mean_abs", "grad_max_abs", "weight_norm", "update_ratio"], parameters.Columns.Select(c => c.Name));
+            var layers = DataFrame.LoadCsv(Path.Combine(folder, "grad_layers.csv"));
+            Assert.Equal(4 * 2, layers.Rows.Count); // logged steps × (encoder layer 1, output)
+            Assert.Equal(["layer 1", "output"], layers.Columns["depth"].Cast<string>().Distinct());
 
             // config.yaml is itself a runnable experiments file that resolves to the same experiment.
             var original = ConfigLoader.Load(TestData("tiny.yaml")).Experiments.Single(e => e.Name == experiment);
@@ -116,6 +121,17 @@ public class CliTests
         var batchSummary = DataFrame.LoadCsv(Path.Combine(batch, "summary.csv"));
         Assert.Equal(2, batchSummary.Rows.Count);
         Assert.Empty(Directory.GetFiles(root, "*.tmp", SearchOption.AllDirectories));
+        // One shared plotly.js beside index.html; every report points at it and at nothing online.
+        Assert.Equal(["index.html", HtmlReport.PlotlyFileName, "summary.csv", "summary.json"], Directory.GetFiles(batch).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Contains("Report: ", output);
+        foreach (var page in new[] { Path.Combine(batch, "index.html"), Path.Combine(batch, "lstm", "report.html") })
+        {
+            string html = File.ReadAllText(page);
+            Assert.StartsWith("<!DOCTYPE html>", html);
+            Assert.True(html.IndexOf("<meta charset=\"utf-8\">", StringComparison.Ordinal) < html.IndexOf("<script", StringComparison.Ordinal));
+            Assert.DoesNotContain("https://", html);
+            Assert.DoesNotContain("http://", html);
+        }
 
         var second = Seqlab("run", TestData("tiny.yaml"), "--output", root);
         Assert.Equal(0, second.ExitCode);
@@ -124,6 +140,9 @@ public class CliTests
         static IEnumerable<string> WithoutTime(string path) => File.ReadLines(path).Select(l => l[..l.LastIndexOf(',')]);
         Assert.Equal(WithoutTime(Path.Combine(batch, "lstm", "metrics.csv")), WithoutTime(Path.Combine(root, "tiny-2", "lstm", "metrics.csv")));
         Assert.Equal(File.ReadAllText(Path.Combine(batch, "lstm", "grad_time.csv")), File.ReadAllText(Path.Combine(root, "tiny-2", "lstm", "grad_time.csv")));
+        // Reports of identical runs differ only where the run's wall time is printed.
+        static string[] ReportLines(string path) => File.ReadAllLines(path).Where(l => !l.Contains("wall", StringComparison.Ordinal) && !l.Contains("seconds", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(ReportLines(Path.Combine(batch, "lstm", "report.html")).Length, ReportLines(Path.Combine(root, "tiny-2", "lstm", "report.html")).Length);
 
         var third = Seqlab("run", TestData("tiny.yaml"), "--output", root, "--overwrite");
         Assert.Equal(0, third.ExitCode);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using SeqLab.Experiments.Config;
+using SeqLab.Experiments.Reports;
 using SeqLab.Experiments.Results;
 using SeqLab.Experiments.Running;
 using SeqLab.Runtime;
@@ -59,11 +60,14 @@ public static class SeqLabCli
         validate.SetAction(parse => Validate(writer, parse.GetValue(validateFile)!, parse.GetValue(validateSet) ?? []));
 
         var reportFolder = new Argument<DirectoryInfo>("batch-folder") { Description = "A batch folder, e.g. runs/adding-T50." };
-        var report = new Command("report", "Merge the experiment results under a batch folder (e.g. after sharded runs) into summary.csv/json and print the table.")
+        var selfContainedOption = new Option<bool>("--self-contained") { Description = "Embed plotly.js in every HTML page (3.6 MB each) instead of sharing one copy in the batch folder." };
+        var pngOption = new Option<bool>("--png") { Description = "Also export every chart as a PNG (<experiment>/charts/<chart>.png) through headless Chromium; SEQLAB_BROWSER names the browser." };
+        var chartOption = new Option<string?>("--chart") { Description = "With --png: only the charts whose id matches (a name or a glob), e.g. gradient-over-time." };
+        var report = new Command("report", "Merge the experiment results under a batch folder (e.g. after sharded runs) into summary.csv/json, print the table and write the HTML reports (index.html, <experiment>/report.html).")
         {
-            reportFolder,
+            reportFolder, selfContainedOption, pngOption, chartOption,
         };
-        report.SetAction(parse => Report(console, writer, parse.GetValue(reportFolder)!));
+        report.SetAction(parse => Report(console, writer, parse.GetValue(reportFolder)!, parse.GetValue(selfContainedOption), parse.GetValue(pngOption), parse.GetValue(chartOption)));
 
         var root = new RootCommand("SeqLab: train sequence models and watch their gradients flow (or vanish) through time.") { run, validate, report };
         var configuration = new InvocationConfiguration();
@@ -116,7 +120,7 @@ public static class SeqLabCli
         var selected = batch.Experiments;
         if (request.Only is string pattern)
         {
-            var glob = new Regex("^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$");
+            var glob = Glob(pattern);
             selected = selected.Where(e => glob.IsMatch(e.Name)).ToList();
             if (selected.Count == 0)
             {
@@ -178,10 +182,27 @@ public static class SeqLabCli
         foreach (var s in summaries.Where(s => s.Message is not null))
             console.MarkupLineInterpolated($"[yellow]{s.Name}[/]: {s.Status}: {s.Message}");
         console.MarkupLineInterpolated($"Results: {folder}");
+        if (!WriteReports(console, writer, folder, selfContained: false)) return ExperimentFailed;
         return summaries.Any(s => s.Status == "failed" && selected.Any(e => e.Name == s.Name)) ? ExperimentFailed : Success;
     }
 
-    static int Report(IAnsiConsole console, TextWriter writer, DirectoryInfo folder)
+    /// <summary>Writes the batch's HTML reports; a failure is reported (the results themselves are already safe on disk).</summary>
+    static bool WriteReports(IAnsiConsole console, TextWriter writer, string folder, bool selfContained)
+    {
+        try
+        {
+            var files = HtmlReport.WriteBatch(folder, selfContained);
+            console.MarkupLineInterpolated($"Report: {files.Index} ({files.Experiments.Count} experiment report(s))");
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            writer.WriteLine($"error: writing the HTML reports failed: {exception.Message}");
+            return false;
+        }
+    }
+
+    static int Report(IAnsiConsole console, TextWriter writer, DirectoryInfo folder, bool selfContained = false, bool png = false, string? chart = null)
     {
         if (!folder.Exists)
         {
@@ -196,8 +217,31 @@ public static class SeqLabCli
         }
         console.Write(SummaryTable(summaries));
         console.MarkupLineInterpolated($"Merged {summaries.Count} experiment(s) into {Path.Combine(folder.ToString(), "summary.csv")}");
+        if (!WriteReports(console, writer, folder.FullName, selfContained)) return ExperimentFailed;
+        if (png)
+        {
+            if (ChartImages.FindBrowser() is not string browser)
+            {
+                writer.WriteLine("error: --png needs a Chromium-based browser: install Debian's chromium (apt-get install chromium) or set SEQLAB_BROWSER");
+                return ExperimentFailed;
+            }
+            Func<string, bool>? filter = chart is null ? null : id => Glob(chart).IsMatch(id);
+            try
+            {
+                var images = ChartImages.ExportBatch(folder.FullName, browser, filter);
+                console.MarkupLineInterpolated($"Wrote {images.Count} PNG chart(s) with {browser}");
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
+            {
+                writer.WriteLine($"error: PNG export failed: {exception.Message}");
+                return ExperimentFailed;
+            }
+        }
         return Success;
     }
+
+    /// <summary>A name or a glob with * and ? as a whole-string pattern.</summary>
+    static Regex Glob(string pattern) => new("^" + Regex.Escape(pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$");
 
     static Table SummaryTable(IReadOnlyList<ExperimentSummary> summaries)
     {

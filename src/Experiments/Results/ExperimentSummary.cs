@@ -28,6 +28,10 @@ public sealed record ExperimentSummary(
     public double? GradientHalfLifeFirst { get; init; }
     /// <summary>The same on the last logged step.</summary>
     public double? GradientHalfLifeLast { get; init; }
+    /// <summary>‖g of the first encoder layer‖/‖g of the last‖ on the first logged step (null for single-layer encoders).</summary>
+    public double? DepthRatioFirst { get; init; }
+    /// <summary>The same on the last logged step.</summary>
+    public double? DepthRatioLast { get; init; }
     /// <summary>Gradient-flow verdict: healthy, vanishing, exploding or diverged (empty when the run failed).</summary>
     public string Verdict { get; init; } = "";
     /// <summary>The measurement and threshold behind <see cref="Verdict"/>.</summary>

@@ -62,15 +62,16 @@ public static class ResultsWriter
     }
 
     /// <summary>Writes every file of one experiment into <paramref name="folder"/> (the summary last, so a present summary means a finished experiment).</summary>
-    public static void WriteExperiment(string folder, ExperimentConfig experiment, TrainingLog log, ExperimentSummary summary, RunManifest? manifest = null)
+    public static void WriteExperiment(string folder, ExperimentConfig experiment, TrainingLog log, ExperimentSummary summary, RunManifest? manifest = null,
+        TaskShowcase? showcase = null)
     {
         Directory.CreateDirectory(folder);
         if (manifest is not null) AtomicFile.WriteAllText(Path.Combine(folder, "manifest.json"), JsonSerializer.Serialize(manifest, Json));
         AtomicFile.WriteAllText(Path.Combine(folder, "config.yaml"), ResolvedConfigYaml(experiment));
 
-        var metrics = new Csv("step", "train_loss", "grad_norm", "clipped", "learning_rate", "elapsed_seconds");
+        var metrics = new Csv("step", "train_loss", "grad_norm", "grad_norm_clipped", "clipped", "learning_rate", "elapsed_seconds");
         foreach (var s in log.Steps)
-            metrics.Row(s.Step, s.TrainLoss, s.GradNorm, s.Clipped, s.LearningRate, s.ElapsedSeconds);
+            metrics.Row(s.Step, s.TrainLoss, s.GradNorm, s.ClippedGradNorm, s.Clipped, s.LearningRate, s.ElapsedSeconds);
         AtomicFile.WriteAllText(Path.Combine(folder, "metrics.csv"), metrics.ToString());
 
         // Evaluations are sparse, so they get their own dense table rather than mostly-empty columns in metrics.csv.
@@ -90,10 +91,16 @@ public static class ResultsWriter
             AtomicFile.WriteAllText(Path.Combine(folder, "confusion.csv"), table.ToString());
         }
 
-        var parameters = new Csv("step", "parameter", "grad_norm");
+        int encoderLayers = LayerDepth.EncoderLayers(log.ParameterGradients.Select(p => p.Layer));
+        var parameters = new Csv("step", "parameter", "layer", "depth", "grad_norm", "grad_mean_abs", "grad_max_abs", "weight_norm", "update_ratio");
         foreach (var p in log.ParameterGradients)
-            parameters.Row(p.Step, p.Parameter, p.Norm);
+            parameters.Row(p.Step, p.Parameter, p.Layer, LayerDepth.Label(p.Layer, encoderLayers), p.Norm, p.MeanAbs, p.MaxAbs, p.WeightNorm, p.UpdateRatio);
         AtomicFile.WriteAllText(Path.Combine(folder, "grad_params.csv"), parameters.ToString());
+
+        var layers = new Csv("step", "layer", "depth", "grad_norm");
+        foreach (var (step, layer, norm) in log.LayerGradients())
+            layers.Row(step, layer, LayerDepth.Label(layer, encoderLayers), norm);
+        AtomicFile.WriteAllText(Path.Combine(folder, "grad_layers.csv"), layers.ToString());
 
         int length = log.TimeGradients.Count == 0 ? 0 : log.TimeGradients.Max(g => g.TimeStep);
         var time = new Csv("step", "time_step", "steps_before_end", "grad_norm");
@@ -116,12 +123,30 @@ public static class ResultsWriter
             foreach (var g in log.GateSaturations) saturation.Row(g.Step, g.Layer, g.Reverse ? "backward" : "forward", g.Gate, g.BelowTenth, g.AboveNineTenths);
             AtomicFile.WriteAllText(Path.Combine(folder, "gate_saturation.csv"), saturation.ToString());
         }
+        if (log.AttentionEntropies.Count > 0)
+        {
+            var entropy = new Csv("step", "layer", "head", "entropy", "uniform_entropy");
+            foreach (var e in log.AttentionEntropies) entropy.Row(e.Step, e.Layer, e.Head, e.Entropy, e.UniformEntropy);
+            AtomicFile.WriteAllText(Path.Combine(folder, "attention_entropy.csv"), entropy.ToString());
+            var maps = new Csv("step", "layer", "head", "query", "key", "weight");
+            foreach (var w in log.AttentionMaps) maps.Row(w.Step, w.Layer, w.Head, w.Query, w.Key, w.Weight);
+            AtomicFile.WriteAllText(Path.Combine(folder, "attention.csv"), maps.ToString());
+        }
         if (log.Spectra.Count > 0)
         {
             var spectra = new Csv("step", "parameter", "gate", "largest_singular_value", "spectral_radius");
             foreach (var r in log.Spectra) spectra.Row(r.Step, r.Parameter, r.Gate, r.LargestSingularValue, r.SpectralRadius);
             AtomicFile.WriteAllText(Path.Combine(folder, "spectrum.csv"), spectra.ToString());
         }
+
+        if (showcase?.Forecasts.Count > 0)
+        {
+            var forecast = new Csv("series", "date", "actual", "predicted", "naive");
+            foreach (var f in showcase.Forecasts) forecast.Row(f.Series, f.Date, f.Actual, f.Predicted, f.Naive);
+            AtomicFile.WriteAllText(Path.Combine(folder, "forecast.csv"), forecast.ToString());
+        }
+        if (showcase?.Samples.Count > 0)
+            AtomicFile.WriteAllText(Path.Combine(folder, "samples.json"), JsonSerializer.Serialize(showcase.Samples, Json));
 
         AtomicFile.WriteAllText(Path.Combine(folder, "summary.json"), JsonSerializer.Serialize(summary, Json));
     }
@@ -131,6 +156,14 @@ public static class ResultsWriter
     {
         string path = Path.Combine(experimentFolder, "summary.json");
         return File.Exists(path) ? JsonSerializer.Deserialize<ExperimentSummary>(File.ReadAllText(path), Json) : null;
+    }
+
+    /// <summary>The experiment names in the order of the batch's <c>summary.json</c> (the experiments file's order); empty when there is none.</summary>
+    public static List<string> ReadBatchOrder(string batchFolder)
+    {
+        string path = Path.Combine(batchFolder, "summary.json");
+        if (!File.Exists(path)) return [];
+        return (JsonSerializer.Deserialize<List<ExperimentSummary>>(File.ReadAllText(path), Json) ?? []).Select(s => s.Name).ToList();
     }
 
     /// <summary>
@@ -152,11 +185,11 @@ public static class ResultsWriter
     {
         AtomicFile.WriteAllText(Path.Combine(batchFolder, "summary.json"), JsonSerializer.Serialize(summaries, Json));
         var csv = new Csv("name", "model", "dataset", "task", "status", "verdict", "steps", "test_loss", "baseline_loss", "final_validation_loss",
-            "gradient_ratio_first", "gradient_ratio_last", "gradient_half_life_first", "gradient_half_life_last", "clip_fraction", "wall_seconds", "parameters",
+            "gradient_ratio_first", "gradient_ratio_last", "gradient_half_life_first", "gradient_half_life_last", "depth_ratio_first", "depth_ratio_last", "clip_fraction", "wall_seconds", "parameters",
             "verdict_evidence", "message");
         foreach (var s in summaries)
             csv.Row(s.Name, s.Model, s.Dataset, s.Task, s.Status, s.Verdict, s.Steps, s.TestLoss, s.BaselineLoss, s.FinalValidationLoss,
-                s.GradientRatioFirst, s.GradientRatioLast, s.GradientHalfLifeFirst, s.GradientHalfLifeLast, s.ClipFraction, s.WallSeconds, s.Parameters,
+                s.GradientRatioFirst, s.GradientRatioLast, s.GradientHalfLifeFirst, s.GradientHalfLifeLast, s.DepthRatioFirst, s.DepthRatioLast, s.ClipFraction, s.WallSeconds, s.Parameters,
                 s.VerdictEvidence, s.Message);
         AtomicFile.WriteAllText(Path.Combine(batchFolder, "summary.csv"), csv.ToString());
     }

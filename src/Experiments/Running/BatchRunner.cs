@@ -83,9 +83,11 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             if (outcome.Status == TrainingStatus.Completed && data.TestMetrics is not null)
                 foreach (var (name, value) in data.TestMetrics(model)) testMetrics[name] = value;
 
+            var showcase = outcome.Status == TrainingStatus.Completed && data.Showcase is not null ? data.Showcase(model) : TaskShowcase.None;
+
             var summary = Summarise(experiment, task, description, parameterCount, baseline, baselineName, outcome, testMetrics);
             var manifest = RunManifest.Describe(threads, training.Seed, device.ToString(), configFile, started, outcome.WallSeconds);
-            ResultsWriter.WriteExperiment(folder, experiment, outcome.Log, summary, manifest);
+            ResultsWriter.WriteExperiment(folder, experiment, outcome.Log, summary, manifest, showcase);
             return summary;
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
@@ -102,6 +104,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
     {
         var ratios = outcome.Log.FirstToLastRatios().ToList();
         var halfLives = outcome.Log.HalfLives().ToList();
+        var depthRatios = outcome.Log.FirstToLastLayerRatios().ToList();
         var monitoring = experiment.Monitoring;
         var verdict = Diagnosis.Diagnose(outcome.Status, outcome.Log, outcome.Divergence,
             new DiagnosisThresholds(monitoring.VanishingRatio, monitoring.ExplodingRatio, monitoring.ExplodingNorm));
@@ -120,6 +123,8 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             // Infinity (no decay) is kept: it is the answer for a Transformer; NaN (not measurable) becomes null.
             GradientHalfLifeFirst = halfLives.Count > 0 && !double.IsNaN(halfLives[0].HalfLife) ? halfLives[0].HalfLife : null,
             GradientHalfLifeLast = halfLives.Count > 0 && !double.IsNaN(halfLives[^1].HalfLife) ? halfLives[^1].HalfLife : null,
+            DepthRatioFirst = depthRatios.Count > 0 ? Finite(depthRatios[0].Ratio) : null,
+            DepthRatioLast = depthRatios.Count > 0 ? Finite(depthRatios[^1].Ratio) : null,
             Verdict = verdict.Verdict,
             VerdictEvidence = verdict.Evidence,
         };

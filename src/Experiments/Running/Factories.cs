@@ -4,7 +4,9 @@ using SeqLab.Data.Synthetic;
 using SeqLab.Data.Text;
 using SeqLab.Data.TimeSeries;
 using SeqLab.Experiments.Config;
+using SeqLab.Experiments.Results;
 using SeqLab.Models;
+using SeqLab.Models.Generation;
 using SeqLab.Models.Heads;
 using SeqLab.Models.Recurrent;
 using TorchSharp;
@@ -26,6 +28,9 @@ public sealed record TaskData(InputOptions Input, TaskKind Task, int Outputs, Fu
     SequenceBatch Validation, SequenceBatch Test, double BaselineLoss, string BaselineName,
     Func<ISequenceModel, Dictionary<string, double>>? TestMetrics = null) : IDisposable
 {
+    /// <summary>Forecasts or generated text of the trained model, for the report; null where the task has none.</summary>
+    public Func<ISequenceModel, TaskShowcase>? Showcase { get; init; }
+
     /// <summary>Truncated BPTT: consecutive steps continue the same streams for this many steps, after which the state is reset; null for independent batches.</summary>
     public int? StatefulPeriod { get; init; }
 
@@ -118,7 +123,28 @@ public static class Factories
         return new TaskData(InputOptions.ForTokens(tokenizer.VocabularySize, m.EmbeddingSize), TaskKind.LanguageModel, tokenizer.VocabularySize,
             d.Bptt ? (_, step) => data.SequentialBatch(batchSize, step - 1) : (g, _) => data.SampleTraining(batchSize, g),
             data.Windows(Spread(data.ValidationStarts)), testWindows, unigram, $"unigram {tokenizer.Name} frequencies (nats per token)")
-        { StatefulPeriod = d.Bptt ? data.SequentialWindows(batchSize) : null };
+        {
+            StatefulPeriod = d.Bptt ? data.SequentialWindows(batchSize) : null,
+            Showcase = model => Generate(model, tokenizer, ids[testStart..], d.Context, seed),
+        };
+    }
+
+    /// <summary>Three continuations of prompts from the test text (temperature 0.8, seeded), so the report shows what the model learned.</summary>
+    static TaskShowcase Generate(ISequenceModel model, ITextTokenizer tokenizer, int[] testIds, int context, long seed)
+    {
+        if (model is not SequenceModel language) return TaskShowcase.None;
+        const double temperature = 0.8;
+        int promptLength = Math.Clamp(context / 2, 1, 64), count = Math.Min(200, 4 * Math.Max(context, 16));
+        using var generator = new Generator(EvaluationSeed(seed, 3));
+        var samples = new List<GeneratedSample>();
+        for (int i = 0; i < 3 && testIds.Length > promptLength; i++)
+        {
+            int start = (int)((long)(testIds.Length - promptLength) * i / 3);
+            var prompt = testIds.Skip(start).Take(promptLength).Select(id => (long)id).ToList();
+            var continuation = TokenSampler.Generate(language, prompt, count, temperature, null, generator);
+            samples.Add(new GeneratedSample(tokenizer.Decode(prompt.Select(id => (int)id)), tokenizer.Decode(continuation.Select(id => (int)id)), temperature));
+        }
+        return new TaskShowcase([], samples);
     }
 
     static TaskData Forecast(DatasetConfig d, int batchSize)
@@ -152,7 +178,35 @@ public static class Factories
         }
         return new TaskData(InputOptions.ForFeatures(columns.Length), TaskKind.SequenceRegression, 1,
             (g, _) => train.ToBatch(randint(0, train.Count, [batchSize], dtype: ScalarType.Int64, generator: g).data<long>().Select(i => (int)i).ToArray()),
-            windows.Validation.ToBatch(), test, naiveLoss, "naive (random walk) forecast, in scaled target units", LevelMetrics);
+            windows.Validation.ToBatch(), test, naiveLoss, "naive (random walk) forecast, in scaled target units", LevelMetrics)
+        {
+            Showcase = model => ForecastShowcase(model, windows, test, naiveLevels, d.TargetColumn),
+        };
+    }
+
+    /// <summary>The test forecasts in levels beside the actual values and the naive forecast.</summary>
+    static TaskShowcase ForecastShowcase(ISequenceModel model, ForecastWindows windows, SequenceBatch test, double[] naiveLevels, string seriesName)
+    {
+        float[] predictions;
+        using (NewDisposeScope())
+        using (no_grad())
+        {
+            model.Module.eval();
+            predictions = model.Forward(test.Inputs).flatten().data<float>().ToArray();
+            model.Module.train();
+        }
+        var levels = windows.ToLevels(windows.Test, predictions);
+        var split = windows.Test;
+        var points = new List<ForecastPoint>(split.Count);
+        for (int i = 0; i < split.Count; i++)
+        {
+            var table = windows.Tables[split.SeriesIds[i]];
+            int target = split.TargetIndices[i];
+            string series = windows.Tables.Count > 1 ? $"{seriesName} #{split.SeriesIds[i] + 1}" : seriesName;
+            points.Add(new ForecastPoint(series, table.Dates[target].ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                table[windows.Options.TargetColumn][target], levels[i], naiveLevels[i]));
+        }
+        return new TaskShowcase(points, []);
     }
 
     static float[] Scaled(ForecastWindows windows, ForecastSplit split, double[] levels)

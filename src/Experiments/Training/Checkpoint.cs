@@ -29,6 +29,10 @@ public static class Checkpoint
         public List<GateActivation> GateActivations { get; init; } = [];
         /// <summary>Gate saturations logged so far.</summary>
         public List<GateSaturation> GateSaturations { get; init; } = [];
+        /// <summary>Attention entropies logged so far.</summary>
+        public List<AttentionEntropy> AttentionEntropies { get; init; } = [];
+        /// <summary>Attention maps kept so far.</summary>
+        public List<AttentionWeight> AttentionMaps { get; init; } = [];
     }
 
     /// <summary>Saves a checkpoint after <paramref name="step"/> into <paramref name="folder"/>/checkpoint.</summary>
@@ -57,6 +61,8 @@ public static class Checkpoint
             HiddenGradients = log.HiddenGradients,
             GateActivations = log.GateActivations,
             GateSaturations = log.GateSaturations,
+            AttentionEntropies = log.AttentionEntropies,
+            AttentionMaps = log.AttentionMaps,
         };
         File.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(bookkeeping, Json)); // last: its presence marks a complete checkpoint
         if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
@@ -94,6 +100,8 @@ public static class Checkpoint
         log.HiddenGradients.AddRange(state.HiddenGradients);
         log.GateActivations.AddRange(state.GateActivations);
         log.GateSaturations.AddRange(state.GateSaturations);
+        log.AttentionEntropies.AddRange(state.AttentionEntropies);
+        log.AttentionMaps.AddRange(state.AttentionMaps);
         return state;
     }
 

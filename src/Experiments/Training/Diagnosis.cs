@@ -1,8 +1,8 @@
 namespace SeqLab.Experiments.Training;
 
 /// <summary>Thresholds of the gradient-flow verdict.</summary>
-/// <param name="VanishingRatio">Vanishing through time when ‖∂L/∂x₁‖/‖∂L/∂x_T‖ at the end of training is below this.</param>
-/// <param name="ExplodingRatio">Exploding through time when that ratio is above this (the earliest inputs dominate).</param>
+/// <param name="VanishingRatio">Vanishing through time when ‖∂L/∂x₁‖/‖∂L/∂x_T‖ at the end of training is below this; through depth when ‖g of layer 1‖/‖g of layer L‖ is.</param>
+/// <param name="ExplodingRatio">Exploding through time (or depth) when that ratio is above this (the earliest inputs or layers dominate).</param>
 /// <param name="ExplodingNorm">Exploding when the global gradient norm before clipping exceeds this on any step.</param>
 public sealed record DiagnosisThresholds(double VanishingRatio = 1e-3, double ExplodingRatio = 1e3, double ExplodingNorm = 1e3);
 
@@ -24,8 +24,19 @@ public static class Diagnosis
         if (status == TrainingStatus.Diverged) return new("diverged", divergence ?? "the loss or the gradient became NaN or infinite");
         if (log.Steps.Where(s => double.IsFinite(s.GradNorm)).MaxBy(s => s.GradNorm) is { } largest && largest.GradNorm > thresholds.ExplodingNorm)
             return new("exploding", $"global gradient norm {largest.GradNorm:G3} > {thresholds.ExplodingNorm:G3} at step {largest.Step}");
+        var depth = log.FirstToLastLayerRatios().ToList();
+        if (depth.Count > 0)
+        {
+            var (depthStep, depthRatio) = depth[^1];
+            string was = depth.Count > 1 ? $" (was {depth[0].Ratio:G2} at step {depth[0].Step})" : "";
+            if (depthRatio < thresholds.VanishingRatio)
+                return new("vanishing", $"through depth: ‖g layer 1‖/‖g layer L‖ = {depthRatio:G2} < {thresholds.VanishingRatio:G2} at step {depthStep}{was}");
+            if (depthRatio > thresholds.ExplodingRatio)
+                return new("exploding", $"through depth: ‖g layer 1‖/‖g layer L‖ = {depthRatio:G2} > {thresholds.ExplodingRatio:G2} at step {depthStep}{was}");
+        }
         var ratios = log.FirstToLastRatios().ToList();
-        if (ratios.Count == 0) return new("healthy", "no gradient-over-time profile was logged (token inputs); no norm above the exploding threshold");
+        if (ratios.Count == 0) return new("healthy", "no gradient-over-time profile was logged (token inputs); no norm above the exploding threshold"
+            + (depth.Count > 0 ? $"; ‖g layer 1‖/‖g layer L‖ = {depth[^1].Ratio:G2}" : ""));
         var (firstStep, firstRatio) = ratios[0];
         var (lastStep, lastRatio) = ratios[^1];
         string history = ratios.Count > 1 ? $" (was {firstRatio:G2} at step {firstStep})" : "";

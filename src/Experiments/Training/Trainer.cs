@@ -74,6 +74,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
         var log = new TrainingLog();
         var parameters = model.NamedParameters().ToList();
         var weights = parameters.Select(p => p.Parameter).ToList();
+        var depths = LayerDepth.Of(parameters.Select(p => p.Name));
         using var optimizer = Optimisation.Create(training.Optimizer, weights, training.LearningRate, training.Momentum, training.WeightDecay);
         var clock = Stopwatch.StartNew();
         double elapsedBefore = 0;
@@ -127,7 +128,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                 double lossValue = loss.item<float>();
                 if (logGradients)
                 {
-                    RecordGradients(log, step, parameters, profileTime ? inputs : null); // before clipping rescales the gradients in place
+                    RecordGradients(log, step, parameters, depths, profileTime ? inputs : null); // before clipping rescales the gradients in place
                     log.Spectra.AddRange(GradientDiagnostics.Spectra(model, step));
                     if (board is not null)
                         foreach (var (name, parameter) in parameters)
@@ -142,15 +143,19 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                     clipped |= weights.Any(w => w.grad is Tensor g && g.abs().max().item<float>() > maxValue);
                     nn.utils.clip_grad_value_(weights, maxValue);
                 }
+                double clippedNorm = clipped ? GlobalNorm(parameters) : gradNorm;
 
                 if (!double.IsFinite(lossValue) || !double.IsFinite(gradNorm))
                 {
-                    log.Steps.Add(new StepMetrics(step, lossValue, gradNorm, clipped, null, Elapsed()) { LearningRate = learningRate });
+                    log.Steps.Add(new StepMetrics(step, lossValue, gradNorm, clipped, null, Elapsed()) { LearningRate = learningRate, ClippedGradNorm = clippedNorm });
                     string reason = $"step {step}: loss {lossValue}, gradient norm {gradNorm} (last finite gradient norm {LastFiniteNorm(log)})";
                     return new TrainingOutcome(TrainingStatus.Diverged, step, double.NaN, new Dictionary<string, double>(), log, reason, Elapsed());
                 }
 
+                // ‖Δw‖/‖w‖ needs the weights before the update; copied on logged steps only (the scope frees them).
+                var before = logGradients ? weights.Select(w => w.detach().clone()).ToList() : null;
                 optimizer.step();
+                if (before is not null) RecordUpdateRatios(log, step, weights, before);
 
                 double? validationLoss = null;
                 bool stop = false;
@@ -175,7 +180,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                 }
                 if (monitoringBatch is not null && (step == 1 || step % monitoring.ExpensiveEvery == 0 || step == training.Steps))
                     HiddenStateMonitor.Record(log, step, model, monitoringBatch);
-                var metrics = new StepMetrics(step, lossValue, gradNorm, clipped, validationLoss, Elapsed()) { LearningRate = learningRate };
+                var metrics = new StepMetrics(step, lossValue, gradNorm, clipped, validationLoss, Elapsed()) { LearningRate = learningRate, ClippedGradNorm = clippedNorm };
                 log.Steps.Add(metrics);
                 if (board is not null)
                 {
@@ -244,11 +249,19 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
         return new Evaluation(loss, metrics) { Confusion = confusion };
     }
 
-    static void RecordGradients(TrainingLog log, int step, List<(string Name, Parameter Parameter)> parameters, Tensor? inputs)
+    static void RecordGradients(TrainingLog log, int step, List<(string Name, Parameter Parameter)> parameters, IReadOnlyDictionary<string, int> depths, Tensor? inputs)
     {
         foreach (var (name, parameter) in parameters)
             if (parameter.grad is Tensor grad)
-                log.ParameterGradients.Add(new ParameterGradient(step, name, grad.norm().item<float>()));
+            {
+                var magnitude = grad.detach().abs();
+                // One transfer per tensor rather than four.
+                var values = stack([grad.norm(), magnitude.mean(), magnitude.max(), parameter.detach().norm()]).to(ScalarType.Float64).data<double>().ToArray();
+                log.ParameterGradients.Add(new ParameterGradient(step, name, values[0])
+                {
+                    Layer = depths[name], MeanAbs = values[1], MaxAbs = values[2], WeightNorm = values[3],
+                });
+            }
         if (inputs is null) return;
 
         // ‖∂L/∂x_t‖ per sequence, then the mean over the batch: one number per time step.
@@ -257,13 +270,28 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
             log.TimeGradients.Add(new TimeGradient(step, t + 1, profile[t]));
     }
 
+    /// <summary>Fills in ‖Δw‖/‖w‖ for the gradients recorded on <paramref name="step"/>, given the weights <paramref name="before"/> the update.</summary>
+    static void RecordUpdateRatios(TrainingLog log, int step, List<Parameter> weights, List<Tensor> before)
+    {
+        using var noGrad = no_grad();
+        var ratios = stack(weights.Select((w, i) => (w.detach() - before[i]).norm() / before[i].norm().clamp_min(1e-30)).ToList())
+            .to(ScalarType.Float64).data<double>().ToArray();
+        int first = log.ParameterGradients.FindIndex(p => p.Step == step);
+        if (first < 0) return;
+        // Parameters without a gradient were not recorded, so match by position among those that were.
+        for (int i = 0, row = first; i < weights.Count && row < log.ParameterGradients.Count; i++)
+            if (weights[i].grad is not null)
+            {
+                log.ParameterGradients[row] = log.ParameterGradients[row] with { UpdateRatio = ratios[i] };
+                row++;
+            }
+    }
+
     static double GlobalNorm(List<(string Name, Parameter Parameter)> parameters)
     {
-        double sumOfSquares = 0;
-        foreach (var (_, parameter) in parameters)
-            if (parameter.grad is Tensor grad)
-                sumOfSquares += grad.pow(2).sum().to(ScalarType.Float64).item<double>();
-        return Math.Sqrt(sumOfSquares);
+        using var scope = NewDisposeScope(); // a number comes out; the temporaries go at once, so clipped and unclipped steps hold the same tensors
+        var norms = parameters.Where(p => p.Parameter.grad is not null).Select(p => p.Parameter.grad!.norm().to(ScalarType.Float64)).ToList();
+        return norms.Count == 0 ? 0 : stack(norms).norm().item<double>();
     }
 
     static double LastFiniteNorm(TrainingLog log) =>

@@ -1,0 +1,266 @@
+using Plotly.NET;
+using Plotly.NET.CSharp;
+using Chart = Plotly.NET.CSharp.Chart;
+
+namespace SeqLab.Experiments.Reports;
+
+/// <summary>The charts of one experiment's report, each built only where its monitor wrote data.</summary>
+public static class ExperimentCharts
+{
+    internal const int Width = 960, Height = 420;
+    const int MaxPoints = 2000;
+
+    /// <summary>Every chart that applies to <paramref name="results"/>, in reading order.</summary>
+    public static IReadOnlyList<ReportFigure> All(ExperimentResults results) =>
+        new[]
+        {
+            Loss(results), GradientNorm(results), LayerFlow(results), DepthFlow(results), UpdateRatios(results),
+            TimeProfile(results), TimeHeatmap(results), HiddenProfile(results), Spectrum(results),
+            GateSaturation(results), GateActivation(results), AttentionEntropy(results),
+            Forecast(results), Confusion(results),
+        }.OfType<ReportFigure>().Concat(AttentionMaps(results)).ToList();
+
+    /// <summary>Every n-th row so that at most <paramref name="max"/> remain (always keeping the last).</summary>
+    internal static List<T> Thin<T>(IReadOnlyList<T> rows, int max = MaxPoints)
+    {
+        if (rows.Count <= max) return rows.ToList();
+        int stride = (int)Math.Ceiling(rows.Count / (double)max);
+        var kept = rows.Where((_, i) => i % stride == 0).ToList();
+        if (!ReferenceEquals(kept[^1], rows[^1])) kept.Add(rows[^1]);
+        return kept;
+    }
+
+    internal static GenericChart Styled(GenericChart chart, string xTitle, string yTitle, bool logY = false, bool logX = false) =>
+        chart.WithXAxisStyle<double, double, string>(TitleText: xTitle, AxisType: logX ? StyleParam.AxisType.Log : StyleParam.AxisType.Linear)
+            .WithYAxisStyle<double, double, string>(TitleText: yTitle, AxisType: logY ? StyleParam.AxisType.Log : StyleParam.AxisType.Linear)
+            .WithSize(Width, Height);
+
+    internal static GenericChart Line(IEnumerable<double> x, IEnumerable<double> y, string name, bool markers = false, StyleParam.DrawingStyle? dash = null) =>
+        dash is null
+            ? Chart.Line<double, double, string>(x: x, y: y, Name: name, ShowMarkers: markers)
+            : Chart.Line<double, double, string>(x: x, y: y, Name: name, ShowMarkers: markers, LineDash: dash);
+
+    /// <summary>A horizontal reference line across [from, to].</summary>
+    internal static GenericChart Reference(double from, double to, double value, string name) =>
+        Line([from, to], [value, value], name, dash: StyleParam.DrawingStyle.Dash);
+
+    static ReportFigure? Loss(ExperimentResults r)
+    {
+        if (r.Metrics is not { Count: > 0 } metrics) return null;
+        var rows = Thin(metrics.Rows);
+        var charts = new List<GenericChart> { Line(rows.Select(m => metrics.Number(m, "step")), rows.Select(m => metrics.Number(m, "train_loss")), "train (mini-batch)") };
+        if (r.Evaluation is { } evaluation)
+        {
+            var validation = evaluation.Rows.Where(e => evaluation.Text(e, "split") == "validation" && evaluation.Text(e, "metric") == "loss").ToList();
+            if (validation.Count > 0)
+                charts.Add(Line(validation.Select(e => evaluation.Number(e, "step")), validation.Select(e => evaluation.Number(e, "value")), "validation", markers: true));
+        }
+        double last = metrics.Number(metrics.Rows[^1], "step");
+        if (r.Summary.BaselineLoss is double baseline) charts.Add(Reference(1, last, baseline, "baseline"));
+        if (r.Summary.TestLoss is double test) charts.Add(Chart.Scatter<double, double, string>(x: [last], y: [test], mode: StyleParam.Mode.Markers, Name: "test (end)"));
+        bool positive = rows.All(m => metrics.Number(m, "train_loss") > 0);
+        return new ReportFigure("loss", "Loss", $"Training loss per step, validation loss at each evaluation and the test loss at the end, against the baseline ({r.Summary.BaselineName}).",
+            Styled(Chart.Combine(charts), "step", "loss", logY: positive));
+    }
+
+    static ReportFigure? GradientNorm(ExperimentResults r)
+    {
+        if (r.Metrics is not { Count: > 0 } metrics) return null;
+        var rows = Thin(metrics.Rows);
+        var steps = rows.Select(m => metrics.Number(m, "step")).ToList();
+        var charts = new List<GenericChart> { Line(steps, rows.Select(m => metrics.Number(m, "grad_norm")), "before clipping") };
+        if (metrics.Has("grad_norm_clipped") && metrics.Rows.Any(m => metrics.Text(m, "clipped") == "true"))
+            charts.Add(Line(steps, rows.Select(m => metrics.Number(m, "grad_norm_clipped")), "after clipping"));
+        if (r.ClipThreshold is double threshold) charts.Add(Reference(steps[0], steps[^1], threshold, "clip threshold"));
+        return new ReportFigure("gradient-norm", "Global gradient norm",
+            $"‖g‖₂ over all parameters before and after clipping; clipping rescaled {r.Summary.ClipFraction:P1} of the steps. Spikes are exploding gradients; a norm stuck near zero, a stalled run.",
+            Styled(Chart.Combine(charts), "step", "‖g‖₂", logY: true));
+    }
+
+    static ReportFigure? LayerFlow(ExperimentResults r)
+    {
+        if (r.ParameterGradients is not { Count: > 0 } table || !table.Has("grad_mean_abs")) return null;
+        int last = table.Rows.Max(p => table.Integer(p, "step")), first = table.Rows.Min(p => table.Integer(p, "step"));
+        var charts = new List<GenericChart>();
+        foreach (var (step, label) in new[] { (first, "first logged step"), (last, "last logged step") }.Distinct())
+        {
+            var rows = table.Rows.Where(p => table.Integer(p, "step") == step).ToList();
+            var names = rows.Select(p => table.Text(p, "parameter")).ToList();
+            charts.Add(Chart.Column<double, string, string>(values: rows.Select(p => table.Number(p, "grad_max_abs")), Keys: names, Name: $"max |g|, step {step} ({label})"));
+            charts.Add(Chart.Column<double, string, string>(values: rows.Select(p => table.Number(p, "grad_mean_abs")), Keys: names, Name: $"mean |g|, step {step} ({label})"));
+        }
+        return new ReportFigure("layer-flow", "Gradient flow through the layers",
+            "Mean and largest |g| of every parameter tensor, input side on the left and output on the right, at the first and the last logged step. Bars that shrink towards the input mean the gradient vanishes through depth.",
+            Chart.Combine(charts).WithXAxisStyle<double, double, string>(TitleText: "parameter").WithYAxisStyle<double, double, string>(TitleText: "|g|", AxisType: StyleParam.AxisType.Log).WithSize(Width, 520));
+    }
+
+    static ReportFigure? DepthFlow(ExperimentResults r)
+    {
+        if (r.LayerGradients is not { Count: > 0 } table) return null;
+        var charts = table.Rows.GroupBy(l => (Layer: table.Integer(l, "layer"), Depth: table.Text(l, "depth"))).OrderBy(g => g.Key.Layer)
+            .Select(g => Line(g.Select(l => table.Number(l, "step")), g.Select(l => table.Number(l, "grad_norm")), g.Key.Depth, markers: true)).ToList();
+        string ratio = r.Summary.DepthRatioLast is double d ? $" At the end, ‖g layer 1‖/‖g layer L‖ = {d:G3}." : "";
+        return new ReportFigure("depth-flow", "Gradient norm by depth over training",
+            $"√Σ‖g‖² of each layer's tensors (input, encoder layers, output) on every logged step.{ratio}",
+            Styled(Chart.Combine(charts), "step", "‖g‖₂", logY: true));
+    }
+
+    static ReportFigure? UpdateRatios(ExperimentResults r)
+    {
+        if (r.ParameterGradients is not { Count: > 0 } table || !table.Has("update_ratio")) return null;
+        var charts = table.Rows.GroupBy(p => table.Text(p, "parameter"))
+            .Select(g => Line(g.Select(p => table.Number(p, "step")), g.Select(p => table.Number(p, "update_ratio")), g.Key)).ToList();
+        double first = table.Rows.Min(p => table.Number(p, "step")), last = table.Rows.Max(p => table.Number(p, "step"));
+        charts.Add(Reference(first, last, 1e-3, "1e-3 (rule of thumb)"));
+        return new ReportFigure("update-ratio", "Update-to-weight ratio",
+            "‖Δw‖/‖w‖ of each step's update per parameter tensor. Around 1e-3 is the usual healthy order; far below, that tensor barely learns; far above, training is unstable.",
+            Styled(Chart.Combine(charts), "step", "‖Δw‖/‖w‖", logY: true));
+    }
+
+    /// <summary>The logged steps to draw as profiles: the first, the last and up to three in between.</summary>
+    internal static List<int> ProfileSteps(IEnumerable<int> steps)
+    {
+        var all = steps.Distinct().Order().ToList();
+        if (all.Count <= 5) return all;
+        return new[] { 0, all.Count / 4, all.Count / 2, 3 * all.Count / 4, all.Count - 1 }.Select(i => all[i]).Distinct().ToList();
+    }
+
+    static ReportFigure? TimeProfile(ExperimentResults r)
+    {
+        if (r.TimeGradients is not { Count: > 0 } table) return null;
+        var byStep = table.Rows.GroupBy(g => table.Integer(g, "step")).ToDictionary(g => g.Key, g => g.OrderBy(x => table.Integer(x, "time_step")).ToList());
+        var charts = ProfileSteps(byStep.Keys).Select(step =>
+            Line(byStep[step].Select(g => table.Number(g, "time_step")), byStep[step].Select(g => table.Number(g, "grad_norm")), $"step {step}")).ToList();
+        string halfLife = r.Summary.GradientHalfLifeLast is double h ? $" Gradient half-life at the end: {(double.IsInfinity(h) ? "no decay" : $"{h:G3} steps")}." : "";
+        return new ReportFigure("gradient-over-time", "Gradient over time: ‖∂L/∂x_t‖",
+            $"How much of the loss gradient reaches the input at each time step t (mean over the batch), at several points of training. A line that falls steeply to the left is a vanishing gradient: early inputs cannot be learned from.{halfLife}",
+            Styled(Chart.Combine(charts), "time step t", "‖∂L/∂x_t‖", logY: true));
+    }
+
+    static ReportFigure? TimeHeatmap(ExperimentResults r)
+    {
+        if (r.TimeGradients is not { Count: > 0 } table) return null;
+        var byStep = table.Rows.GroupBy(g => table.Integer(g, "step")).OrderBy(g => g.Key).ToList();
+        var times = byStep[0].Select(g => table.Integer(g, "time_step")).Order().ToList();
+        var z = byStep.Select(g => g.OrderBy(x => table.Integer(x, "time_step")).Select(x => table.Number(x, "grad_norm")).Select(v => v > 0 ? Math.Log10(v) : double.NaN).ToList()).ToList();
+        var chart = Chart.Heatmap<double, int, int, string>(zData: z, X: times, Y: byStep.Select(g => g.Key).ToList(), Name: "log10 ‖∂L/∂x_t‖", ColorScale: StyleParam.Colorscale.Viridis);
+        return new ReportFigure("gradient-heatmap", "Gradient over time and training",
+            "log₁₀ ‖∂L/∂x_t‖ for every time step (x) on every logged training step (y): watch the dark region on the left shrink as a gated model learns to carry gradient back in time — or stay for a vanilla RNN.",
+            Styled(chart, "time step t", "training step"));
+    }
+
+    static ReportFigure? HiddenProfile(ExperimentResults r)
+    {
+        if (r.HiddenGradients is not { Count: > 0 } table) return null;
+        var steps = table.Rows.Select(h => table.Integer(h, "step")).Distinct().Order().ToList();
+        var charts = new List<GenericChart>();
+        foreach (int step in new[] { steps[0], steps[^1] }.Distinct())
+            foreach (var series in table.Rows.Where(h => table.Integer(h, "step") == step).GroupBy(h => (Layer: table.Integer(h, "layer"), Direction: table.Text(h, "direction"))))
+                charts.Add(Line(series.Select(h => table.Number(h, "time_step")), series.Select(h => table.Number(h, "grad_norm")),
+                    $"step {step}, layer {series.Key.Layer} {series.Key.Direction}", dash: step == steps[0] ? StyleParam.DrawingStyle.Dot : null));
+        return new ReportFigure("hidden-gradient", "Gradient over time: ‖∂L/∂h_t‖ per layer",
+            "‖∂L/∂h_t‖ including the recurrent path, through the unrolled twin on the monitoring batch (padded steps left out), at the first (dotted) and last monitored step.",
+            Styled(Chart.Combine(charts), "time step t", "‖∂L/∂h_t‖", logY: true));
+    }
+
+    static ReportFigure? Spectrum(ExperimentResults r)
+    {
+        if (r.Spectrum is not { Count: > 0 } table) return null;
+        var charts = table.Rows.GroupBy(s => (Parameter: table.Text(s, "parameter"), Gate: table.Integer(s, "gate")))
+            .Select(g => Line(g.Select(s => table.Number(s, "step")), g.Select(s => table.Number(s, "largest_singular_value")), $"{g.Key.Parameter} block {g.Key.Gate}")).ToList();
+        double first = table.Rows.Min(s => table.Number(s, "step")), last = table.Rows.Max(s => table.Number(s, "step"));
+        charts.Add(Reference(first, last, 1, "1 (= 1/γ for tanh)"));
+        return new ReportFigure("spectrum", "Recurrent weights: largest singular value",
+            "‖W_hh‖₂ of every recurrent gate block over training. Below 1/γ (1 for tanh) gradients through time must vanish; above it they may explode (Pascanu et al. 2013).",
+            Styled(Chart.Combine(charts), "step", "largest singular value"));
+    }
+
+    static ReportFigure? GateSaturation(ExperimentResults r)
+    {
+        if (r.GateSaturation is not { Count: > 0 } table) return null;
+        var charts = new List<GenericChart>();
+        foreach (var g in table.Rows.GroupBy(s => (Layer: table.Integer(s, "layer"), Direction: table.Text(s, "direction"), Gate: table.Text(s, "gate"))))
+        {
+            string name = $"{g.Key.Gate} (layer {g.Key.Layer} {g.Key.Direction})";
+            charts.Add(Line(g.Select(s => table.Number(s, "step")), g.Select(s => table.Number(s, "above_0_9")), $"{name} > 0.9", markers: true));
+            charts.Add(Line(g.Select(s => table.Number(s, "step")), g.Select(s => table.Number(s, "below_0_1")), $"{name} < 0.1", markers: true, dash: StyleParam.DrawingStyle.Dash));
+        }
+        return new ReportFigure("gate-saturation", "Gate saturation",
+            "Share of gate activations above 0.9 (solid) and below 0.1 (dashed) on the monitoring batch (Karpathy et al. 2015). A forget gate saturated open carries memory (and gradient) far back; saturated gates pass almost no gradient to their own weights.",
+            Styled(Chart.Combine(charts), "step", "fraction of activations"));
+    }
+
+    static ReportFigure? GateActivation(ExperimentResults r)
+    {
+        if (r.Gates is not { Count: > 0 } table) return null;
+        int last = table.Rows.Max(g => table.Integer(g, "step"));
+        var charts = table.Rows.Where(g => table.Integer(g, "step") == last)
+            .GroupBy(g => (Layer: table.Integer(g, "layer"), Direction: table.Text(g, "direction"), Gate: table.Text(g, "gate")))
+            .Select(g => Line(g.Select(x => table.Number(x, "time_step")), g.Select(x => table.Number(x, "mean")), $"{g.Key.Gate} (layer {g.Key.Layer} {g.Key.Direction})")).ToList();
+        return new ReportFigure("gate-activation", $"Mean gate activation per time step (step {last})",
+            "Mean activation of each gate at each time step on the monitoring batch, at the last monitored step.",
+            Styled(Chart.Combine(charts), "time step t", "mean activation"));
+    }
+
+    static ReportFigure? AttentionEntropy(ExperimentResults r)
+    {
+        if (r.AttentionEntropy is not { Count: > 0 } table) return null;
+        var charts = table.Rows.GroupBy(e => (Layer: table.Integer(e, "layer"), Head: table.Integer(e, "head")))
+            .Select(g => Line(g.Select(e => table.Number(e, "step")), g.Select(e => table.Number(e, "entropy")), $"layer {g.Key.Layer} head {g.Key.Head}", markers: true)).ToList();
+        var uniform = table.Rows.GroupBy(e => table.Integer(e, "step")).Select(g => (Step: g.Key, Value: table.Number(g.First(), "uniform_entropy"))).ToList();
+        charts.Add(Line(uniform.Select(u => (double)u.Step), uniform.Select(u => u.Value), "uniform attention", dash: StyleParam.DrawingStyle.Dash));
+        return new ReportFigure("attention-entropy", "Attention entropy",
+            "Mean entropy (nats) of each head's attention rows on the monitoring batch; the dashed line is uniform attention over the same keys. Heads that drop far below it have learned to focus.",
+            Styled(Chart.Combine(charts), "step", "entropy (nats)"));
+    }
+
+    static IEnumerable<ReportFigure> AttentionMaps(ExperimentResults r)
+    {
+        if (r.Attention is not { Count: > 0 } table) yield break;
+        int last = table.Rows.Max(w => table.Integer(w, "step"));
+        foreach (var map in table.Rows.Where(w => table.Integer(w, "step") == last).GroupBy(w => (Layer: table.Integer(w, "layer"), Head: table.Integer(w, "head"))).Take(8))
+        {
+            int size = map.Max(w => table.Integer(w, "query"));
+            var z = new double[size][];
+            for (int q = 0; q < size; q++) z[q] = new double[size];
+            foreach (var w in map) z[table.Integer(w, "query") - 1][table.Integer(w, "key") - 1] = table.Number(w, "weight");
+            var positions = Enumerable.Range(1, size).ToList();
+            var chart = Chart.Heatmap<double, int, int, string>(zData: z, X: positions, Y: positions, Name: "weight", ColorScale: StyleParam.Colorscale.YIGnBu, ReverseYAxis: true);
+            yield return new ReportFigure($"attention-l{map.Key.Layer}-h{map.Key.Head}", $"Attention map: layer {map.Key.Layer}, head {map.Key.Head} (step {last})",
+                "Attention weights of the monitoring batch's first sequence: row = query position, column = key position.",
+                chart.WithXAxisStyle<double, double, string>(TitleText: "key position").WithYAxisStyle<double, double, string>(TitleText: "query position").WithSize(560, 520));
+        }
+    }
+
+    static ReportFigure? Confusion(ExperimentResults r)
+    {
+        if (r.Confusion is not { Count: > 0 } table) return null;
+        int classes = table.Rows.Max(c => Math.Max(table.Integer(c, "actual"), table.Integer(c, "predicted"))) + 1;
+        var z = new double[classes][];
+        for (int a = 0; a < classes; a++) z[a] = new double[classes];
+        foreach (var c in table.Rows) z[table.Integer(c, "actual")][table.Integer(c, "predicted")] = table.Number(c, "count");
+        var labels = Enumerable.Range(0, classes).ToList();
+        var chart = Chart.Heatmap<double, int, int, string>(zData: z, X: labels, Y: labels, Name: "count", ColorScale: StyleParam.Colorscale.YIGnBu, ReverseYAxis: true,
+            MultiText: z.SelectMany(row => row.Select(v => v.ToString("0", System.Globalization.CultureInfo.InvariantCulture))).ToList());
+        return new ReportFigure("confusion", "Confusion matrix (test set)", "Counts of actual (rows) against predicted (columns) classes on the test set.",
+            chart.WithXAxisStyle<double, double, string>(TitleText: "predicted").WithYAxisStyle<double, double, string>(TitleText: "actual").WithSize(560, 520));
+    }
+
+    static ReportFigure? Forecast(ExperimentResults r)
+    {
+        if (r.Forecast is not { Count: > 0 } table) return null;
+        var charts = new List<GenericChart>();
+        foreach (var series in table.Rows.GroupBy(f => table.Text(f, "series")))
+        {
+            var rows = Thin(series.ToList());
+            var dates = rows.Select(f => table.Text(f, "date")).ToList();
+            foreach (var (column, label) in new[] { ("actual", "actual"), ("predicted", "model"), ("naive", "naive (no change)") })
+                charts.Add(Chart.Line<string, double, string>(x: dates, y: rows.Select(f => table.Number(f, column)), Name: $"{series.Key}: {label}"));
+        }
+        string scores = r.Summary.TestMetrics.TryGetValue("level_rmse", out double rmse) && r.Summary.TestMetrics.TryGetValue("naive_level_rmse", out double naive)
+            ? $" Test RMSE in price units: model {rmse:G4}, naive {naive:G4}." : "";
+        return new ReportFigure("forecast", "Forecast against actual (test set)",
+            $"The model's forecasts back-transformed to levels, beside the actual series and the naive no-change forecast — the honest baseline for prices.{scores}",
+            Styled(Chart.Combine(charts), "date", "level"));
+    }
+}

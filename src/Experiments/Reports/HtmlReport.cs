@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Plotly.NET;
+using SeqLab.Experiments.Results;
+
+namespace SeqLab.Experiments.Reports;
+
+/// <summary>Where the reports of a batch were written.</summary>
+/// <param name="Index">The batch's <c>index.html</c>.</param>
+/// <param name="Experiments">Each finished experiment's <c>report.html</c>.</param>
+public sealed record ReportFiles(string Index, IReadOnlyList<string> Experiments);
+
+/// <summary>
+/// Writes the HTML reports: <c>report.html</c> per experiment and <c>index.html</c> per batch, drawn by Plotly.NET and
+/// readable offline. By default a batch's reports share one copy of plotly.js in the batch folder (3.6 MB once, instead
+/// of in every file — a 50-experiment sweep would otherwise write 180 MB); <c>selfContained</c> embeds it in every page
+/// so a single file can be mailed. All text from configs and results is HTML-escaped, also inside chart data.
+/// </summary>
+public static partial class HtmlReport
+{
+    /// <summary>The plotly.js file Plotly.NET ships, written beside a batch's reports.</summary>
+    public const string PlotlyFileName = "plotly-2.28.0.min.js";
+
+    /// <summary>The plotly.js source embedded in Plotly.NET.</summary>
+    public static string PlotlyJs()
+    {
+        var assembly = typeof(GenericChart).Assembly;
+        using var stream = assembly.GetManifestResourceStream("Plotly.NET." + PlotlyFileName)
+            ?? throw new InvalidOperationException($"Plotly.NET {assembly.GetName().Version} does not embed {PlotlyFileName}");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Writes every finished experiment's <c>report.html</c> and the batch's <c>index.html</c> under <paramref name="batchFolder"/>.</summary>
+    public static ReportFiles WriteBatch(string batchFolder, bool selfContained = false)
+    {
+        var experiments = Directory.GetDirectories(batchFolder).Order(StringComparer.Ordinal)
+            .Select(ExperimentResults.Load).OfType<ExperimentResults>().ToList();
+        // Keep the batch summary's order (the order of the experiments file) where there is one.
+        var order = ResultsWriter.ReadBatchOrder(batchFolder);
+        experiments = experiments.OrderBy(e => order.IndexOf(e.Summary.Name) is int i and >= 0 ? i : int.MaxValue).ThenBy(e => e.Summary.Name, StringComparer.Ordinal).ToList();
+        string? script = selfContained ? null : PlotlyFileName;
+        if (!selfContained) AtomicFile.WriteAllText(Path.Combine(batchFolder, PlotlyFileName), PlotlyJs());
+        var pages = new List<string>();
+        foreach (var experiment in experiments)
+        {
+            string path = Path.Combine(experiment.Folder, "report.html");
+            AtomicFile.WriteAllText(path, ExperimentPage(experiment, script is null ? null : "../" + script, "../index.html"));
+            pages.Add(path);
+        }
+        string index = Path.Combine(batchFolder, "index.html");
+        AtomicFile.WriteAllText(index, BatchPage(Path.GetFileName(Path.GetFullPath(batchFolder)), experiments, script));
+        return new ReportFiles(index, pages);
+    }
+
+    /// <summary>One experiment's page. <paramref name="plotlyScript"/> is a relative path to plotly.js, or null to embed it.</summary>
+    public static string ExperimentPage(ExperimentResults results, string? plotlyScript, string? backLink = null)
+    {
+        var s = results.Summary;
+        var figures = ExperimentCharts.All(results);
+        var body = new StringBuilder();
+        if (backLink is not null) body.Append($"<p class=\"back\"><a href=\"{Escape(backLink)}\">← batch</a></p>\n");
+        body.Append($"<h1>{Escape(s.Name)}</h1>\n<p class=\"lead\">{Escape(s.Description)} · {Escape(s.Dataset)} · {Escape(s.Task)} · {s.Parameters:N0} parameters</p>\n");
+        body.Append($"<p class=\"verdict {Escape(s.Verdict)}\"><strong>{Escape(s.Verdict.Length > 0 ? s.Verdict : s.Status)}</strong> — {Escape(s.VerdictEvidence.Length > 0 ? s.VerdictEvidence : s.Message ?? "")}</p>\n");
+        body.Append(KeyNumbers(s));
+        if (figures.Count > 0)
+            body.Append("<nav><ul>").AppendJoin("", figures.Select(f => $"<li><a href=\"#{f.Id}\">{Escape(f.Title)}</a></li>")).Append("</ul></nav>\n");
+        foreach (var figure in figures) body.Append(Figure(figure));
+        if (results.Samples.Count > 0)
+        {
+            body.Append("<section id=\"samples\"><h2>Generated text</h2><p class=\"caption\">Continuations of prompts from the test text (prompt in bold), sampled at the temperature shown.</p>\n");
+            foreach (var sample in results.Samples)
+                body.Append($"<pre class=\"sample\"><b>{Escape(sample.Prompt)}</b>{Escape(sample.Continuation)}</pre><p class=\"caption\">temperature {sample.Temperature.ToString(CultureInfo.InvariantCulture)}</p>\n");
+            body.Append("</section>\n");
+        }
+        body.Append($"<section id=\"config\"><h2>Configuration</h2><p class=\"caption\">config.yaml — run it again with <code>seqlab run config.yaml</code>.</p><pre>{Escape(results.ConfigYaml)}</pre></section>\n");
+        return Page($"{s.Name} — SeqLab report", body.ToString(), plotlyScript);
+    }
+
+    /// <summary>The batch's page: the comparison charts and a table linking every experiment's report.</summary>
+    public static string BatchPage(string batchName, IReadOnlyList<ExperimentResults> experiments, string? plotlyScript)
+    {
+        var body = new StringBuilder($"<h1>{Escape(batchName)}</h1>\n<p class=\"lead\">{experiments.Count} experiment{(experiments.Count == 1 ? "" : "s")}</p>\n");
+        body.Append("<table class=\"summary\"><thead><tr><th>experiment</th><th>model</th><th>data</th><th>status</th><th>verdict</th><th>test loss</th><th>baseline</th>")
+            .Append("<th>‖∂L/∂x₁‖/‖∂L/∂x_T‖ first → last</th><th>half-life first → last</th><th>clipped</th><th>seconds</th><th>evidence</th></tr></thead><tbody>\n");
+        foreach (var e in experiments)
+        {
+            var s = e.Summary;
+            body.Append($"<tr><td><a href=\"{Escape(Uri.EscapeDataString(Path.GetFileName(e.Folder)))}/report.html\">{Escape(s.Name)}</a></td><td>{Escape(s.Description)}</td><td>{Escape(s.Dataset)}</td>")
+                .Append($"<td>{Escape(s.Status)}</td><td class=\"verdict {Escape(s.Verdict)}\">{Escape(s.Verdict)}</td><td>{Number(s.TestLoss)}</td><td>{Number(s.BaselineLoss)}</td>")
+                .Append($"<td>{Number(s.GradientRatioFirst)} → {Number(s.GradientRatioLast)}</td><td>{Number(s.GradientHalfLifeFirst)} → {Number(s.GradientHalfLifeLast)}</td>")
+                .Append($"<td>{s.ClipFraction.ToString("P0", CultureInfo.InvariantCulture)}</td><td>{s.WallSeconds.ToString("0", CultureInfo.InvariantCulture)}</td><td class=\"evidence\">{Escape(s.VerdictEvidence.Length > 0 ? s.VerdictEvidence : s.Message ?? "")}</td></tr>\n");
+        }
+        body.Append("</tbody></table>\n");
+        foreach (var figure in BatchCharts.All(experiments)) body.Append(Figure(figure));
+        return Page($"{batchName} — SeqLab batch report", body.ToString(), plotlyScript);
+    }
+
+    /// <summary>
+    /// A chart's HTML: Plotly.NET's div and script with a stable element id (so reports of identical runs are identical) and
+    /// every <c>&lt;/</c> inside the script written as <c>&lt;\/</c>, so no string in the chart data can close the script.
+    /// </summary>
+    public static string ChartHtml(GenericChart chart, string id)
+    {
+        string html = GenericChart.toChartHTML(chart);
+        var guid = GuidPattern().Match(html);
+        if (guid.Success)
+            html = html.Replace(guid.Value, id).Replace(guid.Value.Replace("-", ""), id.Replace("-", "_"));
+        const string open = "<script type=\"text/javascript\">", close = "</script>";
+        int start = html.IndexOf(open, StringComparison.Ordinal), end = html.LastIndexOf(close, StringComparison.Ordinal);
+        if (start < 0 || end < start) throw new InvalidOperationException("unexpected chart HTML from Plotly.NET: no script element");
+        start += open.Length;
+        string script = html[start..end].Replace("</", "<\\/", StringComparison.Ordinal).Replace("<!--", "<\\!--", StringComparison.Ordinal);
+        return html[..start] + script + html[end..];
+    }
+
+    [GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]
+    private static partial Regex GuidPattern();
+
+    static string Figure(ReportFigure figure) =>
+        $"<section class=\"figure\" id=\"{Escape(figure.Id)}\"><h2>{Escape(figure.Title)}</h2><p class=\"caption\">{Escape(figure.Caption)}</p>\n{ChartHtml(figure.Chart, "chart-" + figure.Id)}\n</section>\n";
+
+    static string KeyNumbers(ExperimentSummary s)
+    {
+        var rows = new List<(string, string)>
+        {
+            ("status", s.Status), ("steps", s.Steps.ToString(CultureInfo.InvariantCulture)), ("test loss", Number(s.TestLoss)),
+            ("baseline", $"{Number(s.BaselineLoss)} ({s.BaselineName})"), ("final validation loss", Number(s.FinalValidationLoss)),
+            ("‖∂L/∂x₁‖/‖∂L/∂x_T‖ first → last", $"{Number(s.GradientRatioFirst)} → {Number(s.GradientRatioLast)}"),
+            ("gradient half-life first → last (time steps)", $"{Number(s.GradientHalfLifeFirst)} → {Number(s.GradientHalfLifeLast)}"),
+        };
+        if (s.DepthRatioLast is not null) rows.Add(("‖g layer 1‖/‖g layer L‖ first → last", $"{Number(s.DepthRatioFirst)} → {Number(s.DepthRatioLast)}"));
+        rows.Add(("clipped steps", s.ClipFraction.ToString("P1", CultureInfo.InvariantCulture)));
+        rows.Add(("wall time", $"{s.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s"));
+        rows.AddRange(s.TestMetrics.Select(m => ($"test {m.Key}", m.Value.ToString("G4", CultureInfo.InvariantCulture))));
+        return "<table class=\"numbers\"><tbody>" + string.Concat(rows.Select(r => $"<tr><th>{Escape(r.Item1)}</th><td>{Escape(r.Item2)}</td></tr>")) + "</tbody></table>\n";
+    }
+
+    static string Number(double? value) => value switch
+    {
+        null => "–",
+        double v when double.IsPositiveInfinity(v) => "∞",
+        double v => v.ToString("G3", CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>HTML-escapes text (also quotes, for attributes).</summary>
+    public static string Escape(string text) => WebUtility.HtmlEncode(text);
+
+    const string Style = """
+        body { font-family: "Liberation Sans", Arial, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }
+        h1 { margin-bottom: 0.2em; } .lead { color: #555; margin-top: 0; }
+        .verdict.healthy { color: #1a7f37; } .verdict.vanishing { color: #b35900; } .verdict.exploding, .verdict.diverged { color: #c62828; }
+        table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; } th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+        td.evidence { font-size: 0.85em; color: #555; max-width: 28em; }
+        nav ul { columns: 2; padding-left: 1.2em; } .caption { color: #555; max-width: 60em; }
+        pre { background: #f6f8fa; padding: 1em; overflow-x: auto; white-space: pre-wrap; } section { margin-top: 2em; }
+        """;
+
+    static string Page(string title, string body, string? plotlyScript)
+    {
+        // The charset must come first: with it after the (large) script, Chromium guesses windows-1252 and garbles − and ‖.
+        string script = plotlyScript is null
+            ? $"<script type=\"text/javascript\">{PlotlyJs().Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase)}</script>"
+            : $"<script type=\"text/javascript\" src=\"{Escape(plotlyScript)}\"></script>";
+        return $"""
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="generator" content="SeqLab">
+            <title>{Escape(title)}</title>
+            <style>{Style}</style>
+            {script}
+            </head>
+            <body>
+            {body}
+            <footer><p class="caption">Written by SeqLab from the files in this folder; charts by Plotly.NET (plotly.js 2.28, offline).</p></footer>
+            </body>
+            </html>
+
+            """;
+    }
+}

@@ -1,0 +1,10 @@
+using Plotly.NET;
+
+namespace SeqLab.Experiments.Reports;
+
+/// <summary>One chart of a report: a stable id (also the PNG file name), a title and a caption saying how to read it.</summary>
+/// <param name="Id">Short identifier, e.g. <c>gradient-over-time</c>.</param>
+/// <param name="Title">Heading shown above the chart.</param>
+/// <param name="Caption">What the chart shows and what to look for.</param>
+/// <param name="Chart">The Plotly.NET chart.</param>
+public sealed record ReportFigure(string Id, string Title, string Caption, GenericChart Chart);

@@ -1,0 +1,55 @@
+using System.Globalization;
+using SeqLab.Data.TimeSeries;
+
+namespace SeqLab.Experiments.Reports;
+
+/// <summary>One CSV file of a results folder, read back by column name.</summary>
+public sealed class ResultsTable
+{
+    readonly Dictionary<string, int> index;
+
+    ResultsTable(string path, IReadOnlyList<string> header, IReadOnlyList<CsvRecord> rows)
+    {
+        Path = path;
+        Header = header;
+        Rows = rows;
+        index = header.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i);
+    }
+
+    /// <summary>The file read.</summary>
+    public string Path { get; }
+    /// <summary>Column names.</summary>
+    public IReadOnlyList<string> Header { get; }
+    /// <summary>Data rows with their line numbers.</summary>
+    public IReadOnlyList<CsvRecord> Rows { get; }
+    /// <summary>Number of data rows.</summary>
+    public int Count => Rows.Count;
+
+    /// <summary>Reads <paramref name="path"/>, or returns null when the file does not exist (that monitor did not run).</summary>
+    public static ResultsTable? TryRead(string path)
+    {
+        if (!File.Exists(path)) return null;
+        var (header, rows) = CsvReader.Read(path);
+        return new ResultsTable(path, header, rows);
+    }
+
+    /// <summary>Whether the table has <paramref name="column"/> (files from older runs may lack newer columns).</summary>
+    public bool Has(string column) => index.ContainsKey(column);
+
+    /// <summary>The text of <paramref name="column"/> in <paramref name="row"/>.</summary>
+    public string Text(CsvRecord row, string column) =>
+        index.TryGetValue(column, out int i) ? row.Fields[i] : throw new InvalidDataException($"{Path}: no column '{column}' (columns: {string.Join(", ", Header)})");
+
+    /// <summary>The number in <paramref name="column"/> of <paramref name="row"/>; an empty cell is NaN, anything else unreadable is an error naming file, line and column.</summary>
+    public double Number(CsvRecord row, string column)
+    {
+        string text = Text(row, column);
+        if (text.Length == 0) return double.NaN;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+            ? value
+            : throw new InvalidDataException($"{Path}:{row.Line}: column '{column}' should be a number, got '{text}'");
+    }
+
+    /// <summary>The integer in <paramref name="column"/> of <paramref name="row"/>.</summary>
+    public int Integer(CsvRecord row, string column) => (int)Number(row, column);
+}
