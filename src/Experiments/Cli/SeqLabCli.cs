@@ -195,8 +195,9 @@ public static class SeqLabCli
             console.MarkupLineInterpolated($"Report: {files.Index} ({files.Experiments.Count} experiment report(s))");
             return true;
         }
-        catch (Exception exception) when (exception is IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception exception) when (exception is not OutOfMemoryException)
         {
+            // The results are already on disk; say what went wrong and exit non-zero rather than crash.
             writer.WriteLine($"error: writing the HTML reports failed: {exception.Message}");
             return false;
         }

@@ -30,10 +30,15 @@ public static class ExperimentCharts
         return kept;
     }
 
-    internal static GenericChart Styled(GenericChart chart, string xTitle, string yTitle, bool logY = false, bool logX = false) =>
-        chart.WithXAxisStyle<double, double, string>(TitleText: xTitle, AxisType: logX ? StyleParam.AxisType.Log : StyleParam.AxisType.Linear)
-            .WithYAxisStyle<double, double, string>(TitleText: yTitle, AxisType: logY ? StyleParam.AxisType.Log : StyleParam.AxisType.Linear)
-            .WithSize(Width, Height);
+    /// <summary>Axis titles, an optional log y axis and the standard size; axis types are otherwise left to plotly (dates and categories stay what they are).</summary>
+    internal static GenericChart Styled(GenericChart chart, string xTitle, string yTitle, bool logY = false)
+    {
+        var styled = chart.WithXAxisStyle<double, double, string>(TitleText: xTitle);
+        styled = logY
+            ? styled.WithYAxisStyle<double, double, string>(TitleText: yTitle, AxisType: StyleParam.AxisType.Log)
+            : styled.WithYAxisStyle<double, double, string>(TitleText: yTitle);
+        return styled.WithSize(Width, Height);
+    }
 
     internal static GenericChart Line(IEnumerable<double> x, IEnumerable<double> y, string name, bool markers = false, StyleParam.DrawingStyle? dash = null) =>
         dash is null

@@ -25,11 +25,20 @@ public sealed class ResultsTable
     /// <summary>Number of data rows.</summary>
     public int Count => Rows.Count;
 
-    /// <summary>Reads <paramref name="path"/>, or returns null when the file does not exist (that monitor did not run).</summary>
+    /// <summary>
+    /// Reads <paramref name="path"/>, or returns null when the file does not exist (that monitor did not run). A header
+    /// without rows is an empty table (e.g. no gradient-over-time profile for token inputs); a ragged row is an error naming its line.
+    /// </summary>
     public static ResultsTable? TryRead(string path)
     {
         if (!File.Exists(path)) return null;
-        var (header, rows) = CsvReader.Read(path);
+        var records = CsvReader.Parse(File.ReadAllText(path, System.Text.Encoding.UTF8), path).ToList();
+        if (records.Count == 0) throw new SeqLab.Data.DataFormatException(path, 1, null, "the file is empty; expected at least a header line");
+        var header = records[0].Fields;
+        var rows = records.Skip(1).ToList();
+        foreach (var row in rows)
+            if (row.Fields.Count != header.Count)
+                throw new SeqLab.Data.DataFormatException(path, row.Line, null, $"expected {header.Count} fields ({string.Join(",", header)}), found {row.Fields.Count}");
         return new ResultsTable(path, header, rows);
     }
 
