@@ -1,5 +1,5 @@
 // SeqLab benchmarks: data loading and the batch pipeline, each beside the training step it must keep up with.
-// Run: dotnet run --project bench/SeqLab.Bench -c Release [-- data]
+// Run: dotnet run --project bench/SeqLab.Bench -c Release [-- data|monitoring]
 using System.Diagnostics;
 using SeqLab.Data.Dna;
 using SeqLab.Data.Synthetic;
@@ -32,6 +32,13 @@ static double Median(Action action, int repeats = 5)
     return times.Order().ElementAt(repeats / 2);
 }
 
+bool Section(string name) => args.Length == 0 || args.Contains(name);
+
+if (Section("data")) DataBenchmarks();
+if (Section("monitoring")) MonitoringOverhead();
+
+void DataBenchmarks()
+{
 Console.WriteLine("## Loading and encoding the shipped files (median of 5, ms)");
 Console.WriteLine("| file | what | ms |\n|---|---|---|");
 string shakespeare = "";
@@ -94,4 +101,49 @@ foreach (var (name, makeBatch, modelOptions) in cases)
     }
     double stepsPerSecond = steps / clock.Elapsed.TotalSeconds;
     Console.WriteLine($"| {name} | {batchesPerSecond:F0} | {stepsPerSecond:F1} | {100 * stepsPerSecond / batchesPerSecond:F1} % |");
+}
+}
+
+// The training loop with default monitoring against the same loop with monitoring at its minimum (first and last step
+// only, no expensive monitors), on the main job's setting. Pairs alternate so drift in machine speed hits both alike.
+void MonitoringOverhead()
+{
+    const int steps = 500, repeats = 3;
+    Console.WriteLine();
+    Console.WriteLine($"## Monitoring overhead: adding T=50, batch 64, {steps} steps, Adam 3e-3, clip 1, 2 threads (median of {repeats} alternating pairs)");
+    Console.WriteLine("| model | minimal monitoring s | default monitoring s (log_every 50, expensive_every 250, monitor batch 32) | overhead |\n|---|---|---|---|");
+    var task = new AddingProblem(50);
+    using var validation = task.FixedSet(256, 101);
+    using var test = task.FixedSet(256, 102);
+    using var monitoringBatch = validation.Take(32);
+    var models = new (string Name, Func<SequenceModelOptions> Options)[]
+    {
+        ("tanh RNN 64", () => new(InputOptions.ForFeatures(2), new RecurrentOptions(RecurrentKind.RnnTanh, 64), new HeadOptions(TaskKind.SequenceRegression, 1))),
+        ("LSTM 64", () => new(InputOptions.ForFeatures(2), new RecurrentOptions(RecurrentKind.Lstm, 64), new HeadOptions(TaskKind.SequenceRegression, 1))),
+        ("GRU 64", () => new(InputOptions.ForFeatures(2), new RecurrentOptions(RecurrentKind.Gru, 64), new HeadOptions(TaskKind.SequenceRegression, 1))),
+        ("Transformer d32 ×2", () => new(InputOptions.ForFeatures(2), new TransformerOptions(32, 4, 2), new HeadOptions(TaskKind.SequenceRegression, 1))),
+    };
+    double Seconds(Func<SequenceModelOptions> options, bool monitored)
+    {
+        torch.manual_seed(1);
+        var model = new SequenceModel(options());
+        using var generator = new Generator(1);
+        var trainer = new Trainer(new TrainingOptions(steps, 64, 3e-3, 1.0, 1, 2, steps), monitored ? new MonitoringOptions(50) : new MonitoringOptions(steps) { ExpensiveEvery = steps });
+        var clock = Stopwatch.StartNew();
+        trainer.Train(model, (g, _) => task.Sample(64, g), generator, validation, test, monitoringBatch: monitored ? monitoringBatch : null);
+        return clock.Elapsed.TotalSeconds;
+    }
+    foreach (var (name, options) in models)
+    {
+        Seconds(options, false); // warm-up
+        var plain = new List<double>();
+        var monitored = new List<double>();
+        for (int i = 0; i < repeats; i++)
+        {
+            plain.Add(Seconds(options, false));
+            monitored.Add(Seconds(options, true));
+        }
+        double a = plain.Order().ElementAt(repeats / 2), b = monitored.Order().ElementAt(repeats / 2);
+        Console.WriteLine($"| {name} | {a:F2} | {b:F2} | {100 * (b / a - 1):+0.0;-0.0} % |");
+    }
 }
