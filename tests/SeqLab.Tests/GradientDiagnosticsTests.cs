@@ -119,7 +119,7 @@ public class HiddenStateMonitorTests
         HiddenStateMonitor.Record(log, 9, model, batch);
         var recorded = log.HiddenGradients.OrderBy(h => h.TimeStep).Select(h => h.Norm).ToArray();
         Assert.Equal(7, recorded.Length);
-        Assert.All(log.HiddenGradients, h => Assert.Equal((9, 0, false), (h.Step, h.Layer, h.Reverse)));
+        Assert.All(log.HiddenGradients, h => Assert.Equal((9, 1, false), (h.Step, h.Layer, h.Reverse)));
 
         // By hand: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh), frozen past each length; y = W h_last + b; MSE.
         var p = model.NamedParameters().ToDictionary(q => q.Name, q => (Tensor)q.Parameter);
@@ -155,6 +155,7 @@ public class HiddenStateMonitorTests
         Assert.Equal(4 * 6, log.HiddenGradients.Count);               // 2 layers × 2 directions × 6 steps
         Assert.Equal(4 * 4 * 6, log.GateActivations.Count);            // × 4 gates
         Assert.Equal(4 * 4, log.GateSaturations.Count);
+        Assert.Equal([1, 2], log.HiddenGradients.Select(h => h.Layer).Distinct().Order()); // layers count from 1, as depths do
         Assert.All(log.GateActivations.Where(g => g.Gate != "candidate"), g => Assert.InRange(g.Mean, 0, 1));
         Assert.All(log.GateSaturations, s => { Assert.InRange(s.BelowTenth, 0, 1); Assert.InRange(s.AboveNineTenths, 0, 1); });
         Assert.All(log.HiddenGradients, g => Assert.True(g.Norm > 0 && double.IsFinite(g.Norm)));

@@ -40,5 +40,10 @@ public class MainJobTests(ITestOutputHelper output)
             Assert.Equal("healthy", byName[solver].GetProperty("verdict").GetString());
         // Attention connects x_1 to the output directly: no vanishing even at initialisation.
         Assert.True(byName["transformer"].GetProperty("gradient_ratio_first").GetDouble() > 1e-2);
+        // The reports are there: one per experiment and the batch's comparison.
+        Assert.True(File.Exists(Path.Combine(batch, "index.html")));
+        foreach (var experiment in byName.Values)
+            Assert.True(File.Exists(Path.Combine(batch, experiment.GetProperty("name").GetString()!, "report.html")));
+        output.WriteLine($"reports: {Path.Combine(batch, "index.html")}");
     }
 }

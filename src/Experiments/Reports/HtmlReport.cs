@@ -131,6 +131,8 @@ public static partial class HtmlReport
             ("‖∂L/∂x₁‖/‖∂L/∂x_T‖ first → last", $"{Number(s.GradientRatioFirst)} → {Number(s.GradientRatioLast)}"),
             ("gradient half-life first → last (time steps)", $"{Number(s.GradientHalfLifeFirst)} → {Number(s.GradientHalfLifeLast)}"),
         };
+        if (s.HiddenHalfLifeLast is not null || s.HiddenHalfLifeFirst is not null)
+            rows.Add(("‖∂L/∂h_t‖ half-life first → last (time steps)", $"{Number(s.HiddenHalfLifeFirst)} → {Number(s.HiddenHalfLifeLast)}"));
         if (s.DepthRatioLast is not null) rows.Add(("‖g layer 1‖/‖g layer L‖ first → last", $"{Number(s.DepthRatioFirst)} → {Number(s.DepthRatioLast)}"));
         rows.Add(("clipped steps", s.ClipFraction.ToString("P1", CultureInfo.InvariantCulture)));
         rows.Add(("wall time", $"{s.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s"));

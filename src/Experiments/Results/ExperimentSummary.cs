@@ -28,6 +28,10 @@ public sealed record ExperimentSummary(
     public double? GradientHalfLifeFirst { get; init; }
     /// <summary>The same on the last logged step.</summary>
     public double? GradientHalfLifeLast { get; init; }
+    /// <summary>Half-life of ‖∂L/∂h_t‖ (first layer, forward, recurrent path included) on the first monitored step.</summary>
+    public double? HiddenHalfLifeFirst { get; init; }
+    /// <summary>The same on the last monitored step.</summary>
+    public double? HiddenHalfLifeLast { get; init; }
     /// <summary>‖g of the first encoder layer‖/‖g of the last‖ on the first logged step (null for single-layer encoders).</summary>
     public double? DepthRatioFirst { get; init; }
     /// <summary>The same on the last logged step.</summary>

@@ -185,11 +185,11 @@ public static class ResultsWriter
     {
         AtomicFile.WriteAllText(Path.Combine(batchFolder, "summary.json"), JsonSerializer.Serialize(summaries, Json));
         var csv = new Csv("name", "model", "dataset", "task", "status", "verdict", "steps", "test_loss", "baseline_loss", "final_validation_loss",
-            "gradient_ratio_first", "gradient_ratio_last", "gradient_half_life_first", "gradient_half_life_last", "depth_ratio_first", "depth_ratio_last", "clip_fraction", "wall_seconds", "parameters",
+            "gradient_ratio_first", "gradient_ratio_last", "gradient_half_life_first", "gradient_half_life_last", "hidden_half_life_first", "hidden_half_life_last", "depth_ratio_first", "depth_ratio_last", "clip_fraction", "wall_seconds", "parameters",
             "verdict_evidence", "message");
         foreach (var s in summaries)
             csv.Row(s.Name, s.Model, s.Dataset, s.Task, s.Status, s.Verdict, s.Steps, s.TestLoss, s.BaselineLoss, s.FinalValidationLoss,
-                s.GradientRatioFirst, s.GradientRatioLast, s.GradientHalfLifeFirst, s.GradientHalfLifeLast, s.DepthRatioFirst, s.DepthRatioLast, s.ClipFraction, s.WallSeconds, s.Parameters,
+                s.GradientRatioFirst, s.GradientRatioLast, s.GradientHalfLifeFirst, s.GradientHalfLifeLast, s.HiddenHalfLifeFirst, s.HiddenHalfLifeLast, s.DepthRatioFirst, s.DepthRatioLast, s.ClipFraction, s.WallSeconds, s.Parameters,
                 s.VerdictEvidence, s.Message);
         AtomicFile.WriteAllText(Path.Combine(batchFolder, "summary.csv"), csv.ToString());
     }

@@ -105,6 +105,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
         var ratios = outcome.Log.FirstToLastRatios().ToList();
         var halfLives = outcome.Log.HalfLives().ToList();
         var depthRatios = outcome.Log.FirstToLastLayerRatios().ToList();
+        var hiddenHalfLives = outcome.Log.HiddenHalfLives().ToList();
         var monitoring = experiment.Monitoring;
         var verdict = Diagnosis.Diagnose(outcome.Status, outcome.Log, outcome.Divergence,
             new DiagnosisThresholds(monitoring.VanishingRatio, monitoring.ExplodingRatio, monitoring.ExplodingNorm));
@@ -123,6 +124,8 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             // Infinity (no decay) is kept: it is the answer for a Transformer; NaN (not measurable) becomes null.
             GradientHalfLifeFirst = halfLives.Count > 0 && !double.IsNaN(halfLives[0].HalfLife) ? halfLives[0].HalfLife : null,
             GradientHalfLifeLast = halfLives.Count > 0 && !double.IsNaN(halfLives[^1].HalfLife) ? halfLives[^1].HalfLife : null,
+            HiddenHalfLifeFirst = hiddenHalfLives.Count > 0 && !double.IsNaN(hiddenHalfLives[0].HalfLife) ? hiddenHalfLives[0].HalfLife : null,
+            HiddenHalfLifeLast = hiddenHalfLives.Count > 0 && !double.IsNaN(hiddenHalfLives[^1].HalfLife) ? hiddenHalfLives[^1].HalfLife : null,
             DepthRatioFirst = depthRatios.Count > 0 ? Finite(depthRatios[0].Ratio) : null,
             DepthRatioLast = depthRatios.Count > 0 ? Finite(depthRatios[^1].Ratio) : null,
             Verdict = verdict.Verdict,

@@ -98,6 +98,14 @@ public sealed class TrainingLog
                 return (group.Key, last == 0 ? double.NaN : first / last);
             });
 
+    /// <summary>
+    /// Half-life in time steps of ‖∂L/∂h_t‖ of the first layer's forward direction (the recurrent path included) on each
+    /// expensive-monitor step; empty for models without hidden-state monitoring.
+    /// </summary>
+    public IEnumerable<(int Step, double HalfLife)> HiddenHalfLives() =>
+        HiddenGradients.Where(h => h.Layer == 1 && !h.Reverse).GroupBy(h => h.Step)
+            .Select(group => (group.Key, GradientDiagnostics.HalfLife(group.OrderBy(h => h.TimeStep).Select(h => h.Norm).ToList())));
+
     /// <summary>Every evaluation: step, split (validation or test) and the loss with the task's metrics.</summary>
     public List<EvaluationRecord> Evaluations { get; } = [];
 

@@ -7,10 +7,10 @@ using static TorchSharp.torch;
 
 namespace SeqLab.Experiments.Training;
 
-/// <summary>‖∂L/∂h_t‖ (mean over the monitoring batch's valid sequences) for one layer and direction at one time step (1-based).</summary>
+/// <summary>‖∂L/∂h_t‖ (mean over the monitoring batch's valid sequences) for one layer (1-based, as in <see cref="LayerDepth"/>) and direction at one time step (1-based).</summary>
 public sealed record HiddenGradient(int Step, int Layer, bool Reverse, int TimeStep, double Norm);
 
-/// <summary>Mean activation of one gate at one time step, over valid sequences and units.</summary>
+/// <summary>Mean activation of one gate of one layer (1-based) at one time step, over valid sequences and units.</summary>
 public sealed record GateActivation(int Step, int Layer, bool Reverse, string Gate, int TimeStep, double Mean);
 
 /// <summary>Share of a gate's activations (valid steps, all units) below 0.1 and above 0.9 (Karpathy et al. 2015).</summary>
@@ -61,7 +61,7 @@ public static class HiddenStateMonitor
                 .to(ScalarType.Float64); // [batch, time]
             var perStep = ((norms * weights).sum([0]) / counts).to(ScalarType.Float64).data<double>().ToArray();
             for (int t = 0; t < time; t++)
-                log.HiddenGradients.Add(new HiddenGradient(step, direction.Layer, direction.Reverse, t + 1, perStep[t]));
+                log.HiddenGradients.Add(new HiddenGradient(step, direction.Layer + 1, direction.Reverse, t + 1, perStep[t]));
             index += time;
 
             foreach (var (gate, series) in direction.Gates)
@@ -71,8 +71,8 @@ public static class HiddenStateMonitor
                 double total = mask.sum().item<double>();
                 var means = ((values * mask).sum([0, 2]) / (counts * values.shape[2])).to(ScalarType.Float64).data<double>().ToArray();
                 for (int t = 0; t < time; t++)
-                    log.GateActivations.Add(new GateActivation(step, direction.Layer, direction.Reverse, gate, t + 1, means[t]));
-                log.GateSaturations.Add(new GateSaturation(step, direction.Layer, direction.Reverse, gate,
+                    log.GateActivations.Add(new GateActivation(step, direction.Layer + 1, direction.Reverse, gate, t + 1, means[t]));
+                log.GateSaturations.Add(new GateSaturation(step, direction.Layer + 1, direction.Reverse, gate,
                     (values.lt(0.1).to(ScalarType.Float64) * mask).sum().item<double>() / total,
                     (values.gt(0.9).to(ScalarType.Float64) * mask).sum().item<double>() / total));
             }
