@@ -162,6 +162,29 @@ public class ReportTests(ITestOutputHelper output)
         Assert.True(html.IndexOf("<meta charset=\"utf-8\">", StringComparison.Ordinal) < html.IndexOf("<script", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("12,3\n", "expected 4 fields")]
+    [InlineData("12,3,9,lots\n", "field 'grad_norm': expected a number, found 'lots'")]
+    public void A_malformed_results_file_is_reported_with_its_file_line_and_field(string badRow, string reason)
+    {
+        var (batch, _) = Batch.Value;
+        string copy = Path.Combine(NativeFiles.TemporaryFolder(), "copy");
+        string experiment = Path.Combine(copy, "order-gru");
+        Directory.CreateDirectory(experiment);
+        foreach (var file in Directory.GetFiles(Path.Combine(batch, "order-gru"))) File.Copy(file, Path.Combine(experiment, Path.GetFileName(file)));
+        string table = Path.Combine(experiment, "grad_time.csv");
+        int line = File.ReadAllLines(table).Length + 1;
+        File.AppendAllText(table, badRow);
+        File.Delete(Path.Combine(experiment, "report.html"));
+
+        var writer = new StringWriter();
+        Assert.Equal(SeqLabCli.ExperimentFailed, SeqLabCli.Invoke(["report", copy], writer));
+        Assert.Contains($"grad_time.csv:{line}: ", writer.ToString());
+        Assert.Contains(reason, writer.ToString());
+        Assert.False(File.Exists(Path.Combine(experiment, "report.html"))); // nothing half-written
+        Assert.Empty(Directory.GetFiles(copy, "*.tmp", SearchOption.AllDirectories));
+    }
+
     [Fact]
     public void Text_that_would_close_a_script_is_escaped_inside_chart_data()
     {

@@ -11,15 +11,18 @@ public sealed record CsvRecord(int Line, IReadOnlyList<string> Fields);
 /// </summary>
 public static class CsvReader
 {
-    /// <summary>Reads <paramref name="path"/>: the header and the records; an empty file or a ragged record is an error naming its line.</summary>
-    public static (IReadOnlyList<string> Header, IReadOnlyList<CsvRecord> Records) Read(string path, char delimiter = ',')
+    /// <summary>
+    /// Reads <paramref name="path"/>: the header and the records; an empty file or a ragged record is an error naming its
+    /// line, and so is a header without records unless <paramref name="allowNoRows"/>.
+    /// </summary>
+    public static (IReadOnlyList<string> Header, IReadOnlyList<CsvRecord> Records) Read(string path, char delimiter = ',', bool allowNoRows = false)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
         var records = Parse(File.ReadAllText(path, Encoding.UTF8), path, delimiter).ToList();
         if (records.Count == 0) throw new DataFormatException(path, 1, null, "the file is empty; expected a header line and data rows");
         var header = records[0].Fields.Select(f => f.Trim()).ToList();
         var rows = records.Skip(1).ToList();
-        if (rows.Count == 0) throw new DataFormatException(path, records[0].Line, null, "the file has a header but no data rows");
+        if (rows.Count == 0 && !allowNoRows) throw new DataFormatException(path, records[0].Line, null, "the file has a header but no data rows");
         foreach (var row in rows)
             if (row.Fields.Count != header.Count)
                 throw new DataFormatException(path, row.Line, null, $"expected {header.Count} fields ({string.Join(",", header)}), found {row.Fields.Count}");

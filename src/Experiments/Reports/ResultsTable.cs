@@ -1,4 +1,5 @@
 using System.Globalization;
+using SeqLab.Data;
 using SeqLab.Data.TimeSeries;
 
 namespace SeqLab.Experiments.Reports;
@@ -32,13 +33,7 @@ public sealed class ResultsTable
     public static ResultsTable? TryRead(string path)
     {
         if (!File.Exists(path)) return null;
-        var records = CsvReader.Parse(File.ReadAllText(path, System.Text.Encoding.UTF8), path).ToList();
-        if (records.Count == 0) throw new SeqLab.Data.DataFormatException(path, 1, null, "the file is empty; expected at least a header line");
-        var header = records[0].Fields;
-        var rows = records.Skip(1).ToList();
-        foreach (var row in rows)
-            if (row.Fields.Count != header.Count)
-                throw new SeqLab.Data.DataFormatException(path, row.Line, null, $"expected {header.Count} fields ({string.Join(",", header)}), found {row.Fields.Count}");
+        var (header, rows) = CsvReader.Read(path, allowNoRows: true);
         return new ResultsTable(path, header, rows);
     }
 
@@ -47,7 +42,7 @@ public sealed class ResultsTable
 
     /// <summary>The text of <paramref name="column"/> in <paramref name="row"/>.</summary>
     public string Text(CsvRecord row, string column) =>
-        index.TryGetValue(column, out int i) ? row.Fields[i] : throw new InvalidDataException($"{Path}: no column '{column}' (columns: {string.Join(", ", Header)})");
+        index.TryGetValue(column, out int i) ? row.Fields[i] : throw new DataFormatException(Path, 1, column, $"no such column in the header; columns: {string.Join(", ", Header)}");
 
     /// <summary>The number in <paramref name="column"/> of <paramref name="row"/>; an empty cell is NaN, anything else unreadable is an error naming file, line and column.</summary>
     public double Number(CsvRecord row, string column)
@@ -56,7 +51,7 @@ public sealed class ResultsTable
         if (text.Length == 0) return double.NaN;
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
             ? value
-            : throw new InvalidDataException($"{Path}:{row.Line}: column '{column}' should be a number, got '{text}'");
+            : throw new DataFormatException(Path, row.Line, column, $"expected a number, found '{text}'");
     }
 
     /// <summary>The integer in <paramref name="column"/> of <paramref name="row"/>.</summary>
