@@ -73,6 +73,37 @@ public class MonitorTests
     }
 
     [Fact]
+    public void Token_models_get_their_gradient_over_time_from_the_embedded_inputs()
+    {
+        const long seed = 6;
+        var task = new CopyMemory(5);
+        SequenceModel Build()
+        {
+            manual_seed(seed);
+            return new SequenceModel(new SequenceModelOptions(InputOptions.ForTokens(task.VocabularySize, 6),
+                new RecurrentOptions(RecurrentKind.Lstm, 8), new HeadOptions(TaskKind.StepClassification, task.Classes)));
+        }
+        var model = Build();
+        using var validation = task.Sample(16, new Generator(99));
+        using var generator = new Generator((ulong)seed);
+        var trainer = new Trainer(new TrainingOptions(1, 16, 1e-2, null, seed, 2, 1000), new MonitoringOptions(1));
+        var outcome = trainer.Train(model, (g, _) => task.Sample(16, g), generator, validation, validation);
+
+        // Independently: ∂L/∂(embedded x_t) by autograd on the same weights and batch.
+        var twin = Build();
+        using var batch = task.Sample(16, new Generator((ulong)seed));
+        var embedded = twin.Embed(batch.Inputs);
+        var loss = SequenceLoss.Compute(twin.Task, twin.Head(twin.Encoder.Encode(embedded, batch.Lengths)), batch.Targets, batch.Lengths);
+        var expected = autograd.grad([loss], [embedded])[0].norm(2, p: 2).mean([0]).to(ScalarType.Float64).data<double>().ToArray();
+
+        var profile = outcome.Log.TimeGradients.OrderBy(g => g.TimeStep).ToList();
+        Assert.Equal(task.Length, profile.Count);
+        for (int t = 0; t < expected.Length; t++) Assert.Equal(expected[t], profile[t].Norm, 1e-6 + 1e-4 * expected[t]);
+        Assert.True(profile[0].Norm > 0, "the first symbols to copy receive gradient");
+        Assert.Single(outcome.Log.FirstToLastRatios());
+    }
+
+    [Fact]
     public void Clipped_norms_and_the_clip_fraction_are_what_the_optimiser_received()
     {
         var model = TwoLayerLstm(5);

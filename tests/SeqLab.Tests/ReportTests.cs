@@ -65,7 +65,7 @@ public class ReportTests(ITestOutputHelper output)
             ["transformer"] = With([.. TimeCharts, "attention-entropy", "attention-l1-h1", "attention-l1-h2", "attention-l2-h1", "attention-l2-h2"]),
             ["order-gru"] = With([.. TimeCharts, "hidden-gradient", "spectrum", "gate-saturation", "gate-activation", "confusion"]),
             ["forecast-gru"] = With([.. TimeCharts, "hidden-gradient", "spectrum", "gate-saturation", "gate-activation", "forecast"]),
-            ["text-lstm"] = With(["hidden-gradient", "spectrum", "gate-saturation", "gate-activation"]),
+            ["text-lstm"] = With([.. TimeCharts, "hidden-gradient", "spectrum", "gate-saturation", "gate-activation"]),
             [""] = ["profiles-end", "profiles-start", "validation-loss", "test-loss"],
         };
         return (Path.Combine(folder, "runs", "reports"), charts);

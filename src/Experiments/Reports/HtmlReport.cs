@@ -151,7 +151,7 @@ public static partial class HtmlReport
     public static string Escape(string text) => WebUtility.HtmlEncode(text);
 
     const string Style = """
-        body { font-family: "Liberation Sans", Arial, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }
+        body { font-family: "Liberation Sans", Arial, sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; color: #222; }
         h1 { margin-bottom: 0.2em; } .lead { color: #555; margin-top: 0; }
         .verdict.healthy { color: #1a7f37; } .verdict.vanishing { color: #b35900; } .verdict.exploding, .verdict.diverged { color: #c62828; }
         table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; } th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }

@@ -28,7 +28,7 @@ public sealed class ResultsTable
 
     /// <summary>
     /// Reads <paramref name="path"/>, or returns null when the file does not exist (that monitor did not run). A header
-    /// without rows is an empty table (e.g. no gradient-over-time profile for token inputs); a ragged row is an error naming its line.
+    /// without rows is an empty table (e.g. a run that diverged on its first step); a ragged row is an error naming its line.
     /// </summary>
     public static ResultsTable? TryRead(string path)
     {

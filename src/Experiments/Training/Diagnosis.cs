@@ -35,7 +35,7 @@ public static class Diagnosis
                 return new("exploding", $"through depth: ‖g layer 1‖/‖g layer L‖ = {depthRatio:G2} > {thresholds.ExplodingRatio:G2} at step {depthStep}{was}");
         }
         var ratios = log.FirstToLastRatios().ToList();
-        if (ratios.Count == 0) return new("healthy", "no gradient-over-time profile was logged (token inputs); no norm above the exploding threshold"
+        if (ratios.Count == 0) return new("healthy", "no gradient-over-time profile was logged; no norm above the exploding threshold"
             + (depth.Count > 0 ? $"; ‖g layer 1‖/‖g layer L‖ = {depth[^1].Ratio:G2}" : ""));
         var (firstStep, firstRatio) = ratios[0];
         var (lastStep, lastRatio) = ratios[^1];

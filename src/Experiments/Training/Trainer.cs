@@ -41,10 +41,12 @@ public sealed record Evaluation(double Loss, Dictionary<string, double> Metrics)
 public delegate void StepObserver(StepMetrics metrics);
 
 /// <summary>
-/// A minimal supervised training loop for every sequence task: Adam, optional gradient-norm clipping, and a gradient
-/// monitor that records the pre-clip global norm every step and, every <see cref="MonitoringOptions.LogEvery"/> steps,
-/// the norm of each parameter tensor's gradient and ‖∂L/∂x_t‖ for every time step (by letting the input require grad,
-/// which works through TorchSharp's fused recurrent kernels). Every step runs inside its own dispose scope.
+/// A minimal supervised training loop for every sequence task (SGD/Adam/AdamW/RMSprop, schedules, clipping, penalties,
+/// early stopping, checkpoints, truncated BPTT) with a gradient monitor: every step the global norm before and after
+/// clipping; every <see cref="MonitoringOptions.LogEvery"/> steps each parameter tensor's gradient statistics, weight norm
+/// and update ratio, the recurrent spectra and ‖∂L/∂x_t‖ for every time step (through the fused kernels; for token
+/// models, of the embedded inputs); every <see cref="MonitoringOptions.ExpensiveEvery"/> steps the expensive monitors of
+/// <see cref="HiddenStateMonitor"/>. Every step runs inside its own dispose scope.
 /// </summary>
 public sealed class Trainer(TrainingOptions training, MonitoringOptions monitoring, Device? device = null)
 {
@@ -110,25 +112,34 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                 bool logGradients = step == 1 || step % monitoring.LogEvery == 0 || step == training.Steps;
                 using var batch = OnDevice(sampleBatch(dataGenerator, step), device);
                 if (statefulPeriod is int period && (step - 1) % period == 0) ReplaceCarried(ref carried, null); // a new pass over the streams
-                // ∂L/∂x_t comes from letting real-valued inputs require grad; it works through the fused kernels.
-                bool profileTime = logGradients && batch.Inputs.is_floating_point();
-                var inputs = profileTime ? batch.Inputs.detach().requires_grad_(true) : batch.Inputs;
+                // ∂L/∂x_t: real-valued inputs are made to require grad (it works through the fused kernels); for token
+                // models the embedded vectors the encoder reads keep their gradient instead.
+                bool features = batch.Inputs.is_floating_point();
+                Tensor? profiled = logGradients && features ? batch.Inputs.detach().requires_grad_(true) : null;
+                var inputs = profiled ?? batch.Inputs;
 
                 optimizer.zero_grad();
                 Tensor outputs;
-                if (statefulPeriod is null) outputs = model.Forward(inputs, batch.Lengths);
-                else
+                if (model is SequenceModel sequenceModel)
                 {
-                    outputs = ((SequenceModel)model).Forward(inputs, batch.Lengths, carried, out var final);
-                    ReplaceCarried(ref carried, final); // detached: gradients stop at the window boundary
+                    var vectors = sequenceModel.Embed(inputs);
+                    if (logGradients && !features && vectors.requires_grad)
+                    {
+                        vectors.retain_grad();
+                        profiled = vectors;
+                    }
+                    var encoded = sequenceModel.Encoder.Encode(vectors, batch.Lengths, carried);
+                    if (statefulPeriod is not null) ReplaceCarried(ref carried, encoded.FinalState); // detached: gradients stop at the window boundary
+                    outputs = sequenceModel.Head(encoded);
                 }
+                else outputs = model.Forward(inputs, batch.Lengths);
                 var loss = SequenceLoss.Compute(model.Task, outputs, batch.Targets, batch.Lengths);
                 var penalty = Optimisation.Penalty(weights, training.L1, training.L2);
                 (penalty is null ? loss : loss + penalty).backward();
                 double lossValue = loss.item<float>();
                 if (logGradients)
                 {
-                    RecordGradients(log, step, parameters, depths, profileTime ? inputs : null); // before clipping rescales the gradients in place
+                    RecordGradients(log, step, parameters, depths, profiled); // before clipping rescales the gradients in place
                     log.Spectra.AddRange(GradientDiagnostics.Spectra(model, step));
                     if (board is not null)
                         foreach (var (name, parameter) in parameters)
