@@ -79,6 +79,10 @@ public class DiagnosisTests
         Assert.Equal("vanishing", Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 0, 1, 0.5)), null, thresholds).Verdict); // underflow to 0
         Assert.Equal("exploding", Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 1, 1, 0.5), (2, 1, 1, 5e3)), null, thresholds).Verdict);
         Assert.Equal("exploding", Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 1e5, 1, 0.5)), null, thresholds).Verdict);
+        // A burst counts even when training calms down afterwards; the evidence says both.
+        var burst = Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 2.4e3, 1, 0.5), (50, 5e3, 1, 0.4), (100, 0.05, 1, 0.3)), null, thresholds);
+        Assert.Equal("exploding", burst.Verdict);
+        Assert.Contains("= 5E+03 > 1E+03 at step 50 (2 of 3 logged steps above); at the end ‖∂L/∂x₁‖/‖∂L/∂x_T‖ = 0.05 (step 100); no step was clipped", burst.Evidence);
         Assert.Equal("diverged", Diagnosis.Diagnose(TrainingStatus.Diverged, Log((1, 1, 1, 0.5)), "step 2: loss NaN", thresholds).Verdict);
         // Thresholds are configurable.
         Assert.Equal("healthy", Diagnosis.Diagnose(TrainingStatus.Completed, Log((100, 1e-6, 1, 0.3)), null, thresholds with { VanishingRatio = 1e-8 }).Verdict);
