@@ -162,6 +162,22 @@ public class ReportTests(ITestOutputHelper output)
         Assert.True(html.IndexOf("<meta charset=\"utf-8\">", StringComparison.Ordinal) < html.IndexOf("<script", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void An_experiment_folder_on_its_own_gets_a_report_that_embeds_plotly()
+    {
+        var (batch, _) = Batch.Value;
+        string alone = Path.Combine(NativeFiles.TemporaryFolder(), "forecast-gru");
+        Directory.CreateDirectory(alone);
+        foreach (var file in Directory.GetFiles(Path.Combine(batch, "forecast-gru"))) File.Copy(file, Path.Combine(alone, Path.GetFileName(file)));
+        File.Delete(Path.Combine(alone, "report.html"));
+        var writer = new StringWriter();
+        Assert.Equal(0, SeqLabCli.Invoke(["report", alone], writer));
+        string html = File.ReadAllText(Path.Combine(alone, "report.html"));
+        Assert.True(html.Length > 3_000_000, "no shared plotly.js beside it, so it is embedded");
+        Assert.DoesNotContain("../index.html", html);
+        Assert.Contains("id=\"chart-forecast\"", html);
+    }
+
     [Theory]
     [InlineData("12,3\n", "expected 4 fields")]
     [InlineData("12,3,9,lots\n", "field 'grad_norm': expected a number, found 'lots'")]

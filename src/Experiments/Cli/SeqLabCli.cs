@@ -59,7 +59,7 @@ public static class SeqLabCli
         };
         validate.SetAction(parse => Validate(writer, parse.GetValue(validateFile)!, parse.GetValue(validateSet) ?? []));
 
-        var reportFolder = new Argument<DirectoryInfo>("batch-folder") { Description = "A batch folder, e.g. runs/adding-T50." };
+        var reportFolder = new Argument<DirectoryInfo>("folder") { Description = "A batch folder, e.g. runs/adding-T50 (or one experiment's folder, for just its report)." };
         var selfContainedOption = new Option<bool>("--self-contained") { Description = "Embed plotly.js in every HTML page (3.6 MB each) instead of sharing one copy in the batch folder." };
         var pngOption = new Option<bool>("--png") { Description = "Also export every chart as a PNG (<experiment>/charts/<chart>.png) through headless Chromium; SEQLAB_BROWSER names the browser." };
         var chartOption = new Option<string?>("--chart") { Description = "With --png: only the charts whose id matches (a name or a glob), e.g. gradient-over-time." };
@@ -209,6 +209,20 @@ public static class SeqLabCli
         {
             writer.WriteLine($"error: {folder}: no such batch folder");
             return InvalidConfig;
+        }
+        if (File.Exists(Path.Combine(folder.FullName, "config.yaml")) && ResultsWriter.ReadSummary(folder.FullName) is not null)
+        {
+            // An experiment folder rather than a batch: just its report.
+            try
+            {
+                console.MarkupLineInterpolated($"Report: {HtmlReport.WriteExperiment(folder.FullName)}");
+                return Success;
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                writer.WriteLine($"error: writing the HTML report failed: {exception.Message}");
+                return ExperimentFailed;
+            }
         }
         var summaries = ResultsWriter.MergeBatchSummary(folder.FullName);
         if (summaries.Count == 0)

@@ -55,6 +55,20 @@ public static partial class HtmlReport
         return new ReportFiles(index, pages);
     }
 
+    /// <summary>
+    /// Writes one experiment's <c>report.html</c> in <paramref name="experimentFolder"/>: loading the batch's shared plotly.js
+    /// when the parent folder has it, embedding it otherwise. Returns the path, or null when the experiment has not finished.
+    /// </summary>
+    public static string? WriteExperiment(string experimentFolder)
+    {
+        if (ExperimentResults.Load(experimentFolder) is not { } results) return null;
+        string parent = Path.GetDirectoryName(Path.GetFullPath(experimentFolder))!;
+        bool shared = File.Exists(Path.Combine(parent, PlotlyFileName));
+        string path = Path.Combine(experimentFolder, "report.html");
+        AtomicFile.WriteAllText(path, ExperimentPage(results, shared ? "../" + PlotlyFileName : null, File.Exists(Path.Combine(parent, "index.html")) ? "../index.html" : null));
+        return path;
+    }
+
     /// <summary>One experiment's page. <paramref name="plotlyScript"/> is a relative path to plotly.js, or null to embed it.</summary>
     public static string ExperimentPage(ExperimentResults results, string? plotlyScript, string? backLink = null)
     {
