@@ -103,6 +103,38 @@ public class MonitorTests
         Assert.Single(outcome.Log.FirstToLastRatios());
     }
 
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("transformer")]
+    public void Every_monitor_leaves_the_number_of_live_tensors_as_it_found_it(string kind)
+    {
+        manual_seed(12);
+        var model = new SequenceModel(new SequenceModelOptions(InputOptions.ForFeatures(AddingProblem.Features),
+            kind == "lstm" ? new RecurrentOptions(RecurrentKind.Lstm, 8, Layers: 2) : new TransformerOptions(8, 2, Layers: 2),
+            new HeadOptions(TaskKind.SequenceRegression, 1)));
+        var task = new AddingProblem(10);
+        using var validation = task.FixedSet(32, 1);
+        using var monitoringBatch = validation.Take(8);
+        using var generator = new Generator(12);
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        var liveAfterStep = new List<long>();
+        // Every monitor on: parameter statistics and spectra every 5 steps, twins/gates/attention every 10, clipping on.
+        var trainer = new Trainer(new TrainingOptions(60, 16, 1e-2, 0.5, 12, 2, 20), new MonitoringOptions(5) { ExpensiveEvery = 10 });
+        var outcome = trainer.Train(model, (g, _) => task.Sample(16, g), generator, validation, validation,
+            observer: _ => liveAfterStep.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount), monitoringBatch: monitoringBatch);
+        long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        Assert.Equal(TrainingStatus.Completed, outcome.Status);
+        Assert.NotEmpty(kind == "lstm" ? outcome.Log.GateSaturations.Cast<object>() : outcome.Log.AttentionEntropies);
+        Assert.Equal(before, after);
+        // Steps of each kind hold the same number of tensors whenever they come: nothing accumulates across steps.
+        // (The observer runs inside the step's scope, so a logged step still holds its own temporaries there.)
+        string Kind(int step) => step % 20 == 0 ? "evaluated" : step % 10 == 0 ? "expensive" : step % 5 == 0 ? "logged" : "plain";
+        foreach (var group in Enumerable.Range(2, 58).GroupBy(Kind))
+            Assert.True(group.Select(step => liveAfterStep[step - 1]).Distinct().Count() == 1,
+                $"{group.Key} steps: {string.Join(", ", group.Select(step => $"{step}:{liveAfterStep[step - 1]}"))}");
+    }
+
     [Fact]
     public void Clipped_norms_and_the_clip_fraction_are_what_the_optimiser_received()
     {
