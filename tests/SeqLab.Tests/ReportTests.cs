@@ -23,7 +23,7 @@ public class ReportTests(ITestOutputHelper output)
     /// <summary>The batch, run once for the tests of this class.</summary>
     static readonly Lazy<(string Batch, Dictionary<string, string[]> Charts)> Batch = new(RunBatch);
 
-    /// <summary>Five small experiments that between them produce every kind of chart.</summary>
+    /// <summary>Five small experiments that between them produce every kind of chart, and a sixth that diverges.</summary>
     static (string Batch, Dictionary<string, string[]> Charts) RunBatch()
     {
         string folder = NativeFiles.TemporaryFolder();
@@ -54,6 +54,10 @@ public class ReportTests(ITestOutputHelper output)
               - name: text-lstm
                 dataset: {type: text, path: "{{HostileFile}}", tokenizer: char, context: 16}
                 model: {type: lstm, hidden_size: 16, embedding_size: 8}
+              - name: diverging
+                dataset: {type: adding, length: 10, validation_size: 32, test_size: 32}
+                model: {type: rnn_relu, hidden_size: 16}
+                training: {learning_rate: 1.0e+6, clip_grad_norm: null}
             """);
         var writer = new StringWriter();
         int exitCode = SeqLabCli.Invoke(["run", Path.Combine(folder, "reports.yaml"), "--output", Path.Combine(folder, "runs")], writer);
@@ -66,6 +70,7 @@ public class ReportTests(ITestOutputHelper output)
             ["order-gru"] = With([.. TimeCharts, "hidden-gradient", "spectrum", "gate-saturation", "gate-activation", "confusion"]),
             ["forecast-gru"] = With([.. TimeCharts, "hidden-gradient", "spectrum", "gate-saturation", "gate-activation", "forecast"]),
             ["text-lstm"] = With([.. TimeCharts, "hidden-gradient", "spectrum", "gate-saturation", "gate-activation"]),
+            ["diverging"] = With([.. TimeCharts, "hidden-gradient", "spectrum"]), // NaN and ∞ in its logs must not break the page
             [""] = ["profiles-end", "profiles-start", "validation-loss", "test-loss"],
         };
         return (Path.Combine(folder, "runs", "reports"), charts);
@@ -136,6 +141,7 @@ public class ReportTests(ITestOutputHelper output)
                 Assert.Contains(HostileFile, check.Text);
             }
             if (experiment == "lstm-2-layers") Assert.Contains("‖∂L/∂x_t‖", check.Text);
+            if (experiment == "diverging") Assert.Contains("diverged", check.Text);
         }
         Assert.Empty(problems);
     }
