@@ -4,7 +4,8 @@ namespace SeqLab.Experiments.Reports;
 
 /// <summary>
 /// PNG export of report charts through a headless Chromium (Debian's <c>chromium</c>): each chart is drawn alone on a
-/// page of its own size with the local plotly.js, and Chromium's <c>--screenshot</c> writes the image (4–5 s a chart).
+/// page of its own size with the local plotly.js (without Plotly's toolbar), and Chromium's <c>--screenshot</c> writes the
+/// image (4–5 s a chart).
 /// </summary>
 public static class ChartImages
 {
@@ -28,7 +29,7 @@ public static class ChartImages
             string page = Path.Combine(work, "chart.html");
             File.WriteAllText(page, $"""
                 <!DOCTYPE html><html><head><meta charset="utf-8"><script src="{HtmlReport.PlotlyFileName}"></script>
-                <style>body {"{"} margin: 0; background: white; {"}"}</style></head>
+                <style>body {"{"} margin: 0; background: white; {"}"} .modebar {"{"} display: none !important; {"}"}</style></head>
                 <body>{HtmlReport.ChartHtml(figure.Chart, "chart-" + figure.Id)}</body></html>
                 """);
             string temporary = Path.Combine(work, "chart.png");
