@@ -139,9 +139,11 @@ public class SweepAndShardTests
         Assert.Equal(0, exitCode);
         Assert.Contains("Merged 5 experiment(s)", output);
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(batch, "summary.json")));
-        Assert.Equal(["lstm-T10-learning_rate0.001-seed1", "lstm-T10-learning_rate0.01-seed1", "lstm-T20-learning_rate0.001-seed1", "lstm-T20-learning_rate0.01-seed1", "rnn-seed5"],
-            summary.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString())); // report alone knows no batch order: by name
+        Assert.Equal(["lstm-T10-learning_rate0.01-seed1", "lstm-T10-learning_rate0.001-seed1", "lstm-T20-learning_rate0.01-seed1", "lstm-T20-learning_rate0.001-seed1", "rnn-seed5"],
+            summary.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString())); // the experiments file's order, kept from the shards' summaries
         Assert.All(summary.RootElement.EnumerateArray(), e => Assert.Equal("completed", e.GetProperty("status").GetString()));
+        Assert.True(File.Exists(Path.Combine(batch, "index.html")));
+        Assert.All(Directory.GetDirectories(batch), folder => Assert.True(File.Exists(Path.Combine(folder, "report.html"))));
 
         var resumed = Seqlab("run", path, "--output", runs, "--resume");
         Assert.Equal(0, resumed.ExitCode);

@@ -224,7 +224,7 @@ public static class SeqLabCli
                 return ExperimentFailed;
             }
         }
-        var summaries = ResultsWriter.MergeBatchSummary(folder.FullName);
+        var summaries = ResultsWriter.MergeBatchSummary(folder.FullName, ResultsWriter.ReadBatchOrder(folder.FullName)); // keep the experiments file's order; newcomers by name
         if (summaries.Count == 0)
         {
             writer.WriteLine($"error: {folder}: no experiment results (no */summary.json)");
