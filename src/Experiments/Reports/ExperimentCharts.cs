@@ -15,7 +15,7 @@ public static class ExperimentCharts
         new[]
         {
             Loss(results), GradientNorm(results), LayerFlow(results), DepthFlow(results), UpdateRatios(results),
-            TimeProfile(results), TimeHeatmap(results), HiddenProfile(results), Spectrum(results),
+            TimeProfile(results), TimeHeatmap(results), HiddenProfile(results), HiddenHeatmap(results), Spectrum(results),
             GateSaturation(results), GateActivation(results), AttentionEntropy(results),
             Forecast(results), Confusion(results),
         }.OfType<ReportFigure>().Concat(AttentionMaps(results)).ToList();
@@ -166,6 +166,22 @@ public static class ExperimentCharts
         return new ReportFigure("hidden-gradient", "Gradient over time: ‖∂L/∂h_t‖ per layer",
             "‖∂L/∂h_t‖ including the recurrent path, through the unrolled twin on the monitoring batch (padded steps left out), at the first (dotted) and last monitored step.",
             Styled(Chart.Combine(charts), "time step t", "‖∂L/∂h_t‖", logY: true));
+    }
+
+    static ReportFigure? HiddenHeatmap(ExperimentResults r)
+    {
+        if (r.HiddenGradients is not { Count: > 0 } table) return null;
+        // The first layer's forward direction: the path from the earliest inputs, recurrence included.
+        var byStep = table.Rows.Where(h => table.Integer(h, "layer") == 1 && table.Text(h, "direction") == "forward")
+            .GroupBy(h => table.Integer(h, "step")).OrderBy(g => g.Key).ToList();
+        if (byStep.Count == 0) return null;
+        var times = byStep[0].Select(h => table.Integer(h, "time_step")).Order().ToList();
+        var z = byStep.Select(g => g.OrderBy(h => table.Integer(h, "time_step")).Select(h => table.Number(h, "grad_norm")).Select(v => v > 0 ? Math.Log10(v) : double.NaN).ToList()).ToList();
+        var chart = Chart.Heatmap<double, int, int, string>(zData: z, X: times, Y: byStep.Select(g => g.Key).ToList(), Name: "log10 ‖∂L/∂h_t‖", ColorScale: StyleParam.Colorscale.Viridis);
+        string halfLife = r.Summary.HiddenHalfLifeLast is double h ? $" Half-life at the last monitored step: {(double.IsInfinity(h) ? "no decay" : $"{h:G3} steps")}." : "";
+        return new ReportFigure("hidden-heatmap", "‖∂L/∂h_t‖ over time and training",
+            $"log₁₀ ‖∂L/∂h_t‖ of the first layer (forward direction) for every time step (x) on every monitored step (y).{halfLife}",
+            Styled(chart, "time step t", "training step"));
     }
 
     static ReportFigure? Spectrum(ExperimentResults r)
