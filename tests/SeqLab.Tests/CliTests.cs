@@ -117,6 +117,9 @@ public class CliTests
             using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
             Assert.Equal("completed", summary.RootElement.GetProperty("status").GetString());
             Assert.Equal(1.0 / 6.0, summary.RootElement.GetProperty("baseline_loss").GetDouble(), 12);
+            // The clip fraction is the share of steps metrics.csv marks clipped.
+            var clippedColumn = metrics.Columns["clipped"].Cast<object>().Select(v => Convert.ToBoolean(v)).ToList();
+            Assert.Equal(clippedColumn.Count(c => c) / (double)clippedColumn.Count, summary.RootElement.GetProperty("clip_fraction").GetDouble(), 12);
         }
         var batchSummary = DataFrame.LoadCsv(Path.Combine(batch, "summary.csv"));
         Assert.Equal(2, batchSummary.Rows.Count);
