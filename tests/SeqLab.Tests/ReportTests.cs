@@ -208,6 +208,17 @@ public class ReportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Long_runs_are_thinned_for_drawing_keeping_the_first_and_last_points()
+    {
+        var steps = Enumerable.Range(1, 100_000).Select(i => new object()).ToList();
+        var kept = ExperimentCharts.Thin(steps);
+        Assert.InRange(kept.Count, 1_000, 2_001);
+        Assert.Same(steps[0], kept[0]);
+        Assert.Same(steps[^1], kept[^1]);
+        Assert.Equal(steps.Take(10).ToList(), ExperimentCharts.Thin(steps.Take(10).ToList())); // short series stay whole
+    }
+
+    [Fact]
     public void Text_that_would_close_a_script_is_escaped_inside_chart_data()
     {
         var chart = Plotly.NET.CSharp.Chart.Line<double, double, string>(x: new[] { 1.0, 2.0 }, y: new[] { 1.0, 2.0 }, Name: "</script><script>alert(3)</script><!--");

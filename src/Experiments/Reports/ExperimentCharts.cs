@@ -8,7 +8,7 @@ namespace SeqLab.Experiments.Reports;
 public static class ExperimentCharts
 {
     internal const int Width = 960, Height = 420;
-    const int MaxPoints = 2000;
+    const int MaxPoints = 2000, MaxHeatmapRows = 300; // a page stays a few MB however long the run
 
     /// <summary>Every chart that applies to <paramref name="results"/>, in reading order.</summary>
     public static IReadOnlyList<ReportFigure> All(ExperimentResults results) =>
@@ -103,7 +103,7 @@ public static class ExperimentCharts
     {
         if (r.LayerGradients is not { Count: > 0 } table) return null;
         var charts = table.Rows.GroupBy(l => (Layer: table.Integer(l, "layer"), Depth: table.Text(l, "depth"))).OrderBy(g => g.Key.Layer)
-            .Select(g => Line(g.Select(l => table.Number(l, "step")), g.Select(l => table.Number(l, "grad_norm")), g.Key.Depth, markers: true)).ToList();
+            .Select(g => Thin(g.ToList())).Select(g => Line(g.Select(l => table.Number(l, "step")), g.Select(l => table.Number(l, "grad_norm")), table.Text(g[0], "depth"), markers: true)).ToList();
         string ratio = r.Summary.DepthRatioLast is double d ? $" At the end, ‖g layer 1‖/‖g layer L‖ = {d:G3}." : "";
         return new ReportFigure("depth-flow", "Gradient norm by depth over training",
             $"√Σ‖g‖² of each layer's tensors (input, encoder layers, output) on every logged step.{ratio}",
@@ -113,8 +113,8 @@ public static class ExperimentCharts
     static ReportFigure? UpdateRatios(ExperimentResults r)
     {
         if (r.ParameterGradients is not { Count: > 0 } table || !table.Has("update_ratio")) return null;
-        var charts = table.Rows.GroupBy(p => table.Text(p, "parameter"))
-            .Select(g => Line(g.Select(p => table.Number(p, "step")), g.Select(p => table.Number(p, "update_ratio")), g.Key)).ToList();
+        var charts = table.Rows.GroupBy(p => table.Text(p, "parameter")).Select(g => (g.Key, Rows: Thin(g.ToList())))
+            .Select(g => Line(g.Rows.Select(p => table.Number(p, "step")), g.Rows.Select(p => table.Number(p, "update_ratio")), g.Key)).ToList();
         double first = table.Rows.Min(p => table.Number(p, "step")), last = table.Rows.Max(p => table.Number(p, "step"));
         charts.Add(Reference(first, last, 1e-3, "1e-3 (rule of thumb)"));
         return new ReportFigure("update-ratio", "Update-to-weight ratio",
@@ -145,7 +145,7 @@ public static class ExperimentCharts
     static ReportFigure? TimeHeatmap(ExperimentResults r)
     {
         if (r.TimeGradients is not { Count: > 0 } table) return null;
-        var byStep = table.Rows.GroupBy(g => table.Integer(g, "step")).OrderBy(g => g.Key).ToList();
+        var byStep = Thin(table.Rows.GroupBy(g => table.Integer(g, "step")).OrderBy(g => g.Key).ToList(), MaxHeatmapRows);
         var times = byStep[0].Select(g => table.Integer(g, "time_step")).Order().ToList();
         var z = byStep.Select(g => g.OrderBy(x => table.Integer(x, "time_step")).Select(x => table.Number(x, "grad_norm")).Select(v => v > 0 ? Math.Log10(v) : double.NaN).ToList()).ToList();
         var chart = Chart.Heatmap<double, int, int, string>(zData: z, X: times, Y: byStep.Select(g => g.Key).ToList(), Name: "log10 ‖∂L/∂x_t‖", ColorScale: StyleParam.Colorscale.Viridis);
@@ -175,6 +175,7 @@ public static class ExperimentCharts
         var byStep = table.Rows.Where(h => table.Integer(h, "layer") == 1 && table.Text(h, "direction") == "forward")
             .GroupBy(h => table.Integer(h, "step")).OrderBy(g => g.Key).ToList();
         if (byStep.Count == 0) return null;
+        byStep = Thin(byStep, MaxHeatmapRows);
         var times = byStep[0].Select(h => table.Integer(h, "time_step")).Order().ToList();
         var z = byStep.Select(g => g.OrderBy(h => table.Integer(h, "time_step")).Select(h => table.Number(h, "grad_norm")).Select(v => v > 0 ? Math.Log10(v) : double.NaN).ToList()).ToList();
         var chart = Chart.Heatmap<double, int, int, string>(zData: z, X: times, Y: byStep.Select(g => g.Key).ToList(), Name: "log10 ‖∂L/∂h_t‖", ColorScale: StyleParam.Colorscale.Viridis);
@@ -187,8 +188,8 @@ public static class ExperimentCharts
     static ReportFigure? Spectrum(ExperimentResults r)
     {
         if (r.Spectrum is not { Count: > 0 } table) return null;
-        var charts = table.Rows.GroupBy(s => (Parameter: table.Text(s, "parameter"), Gate: table.Integer(s, "gate")))
-            .Select(g => Line(g.Select(s => table.Number(s, "step")), g.Select(s => table.Number(s, "largest_singular_value")), $"{g.Key.Parameter} block {g.Key.Gate}")).ToList();
+        var charts = table.Rows.GroupBy(s => (Parameter: table.Text(s, "parameter"), Gate: table.Integer(s, "gate"))).Select(g => (g.Key, Rows: Thin(g.ToList())))
+            .Select(g => Line(g.Rows.Select(s => table.Number(s, "step")), g.Rows.Select(s => table.Number(s, "largest_singular_value")), $"{g.Key.Parameter} block {g.Key.Gate}")).ToList();
         double first = table.Rows.Min(s => table.Number(s, "step")), last = table.Rows.Max(s => table.Number(s, "step"));
         charts.Add(Reference(first, last, 1, "1 (= 1/γ for tanh)"));
         return new ReportFigure("spectrum", "Recurrent weights: largest singular value",
