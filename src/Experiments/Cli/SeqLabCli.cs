@@ -187,17 +187,23 @@ public static class SeqLabCli
     }
 
     /// <summary>Writes the batch's HTML reports; a failure is reported (the results themselves are already safe on disk).</summary>
-    static bool WriteReports(IAnsiConsole console, TextWriter writer, string folder, bool selfContained)
+    static bool WriteReports(IAnsiConsole console, TextWriter writer, string folder, bool selfContained) =>
+        TryReport(console, writer, () =>
+        {
+            var files = HtmlReport.WriteBatch(folder, selfContained);
+            return $"{files.Index} ({files.Experiments.Count} experiment report(s))";
+        });
+
+    /// <summary>Runs <paramref name="write"/> and prints where it wrote; an error is printed and gives false rather than a crash.</summary>
+    static bool TryReport(IAnsiConsole console, TextWriter writer, Func<string?> write)
     {
         try
         {
-            var files = HtmlReport.WriteBatch(folder, selfContained);
-            console.MarkupLineInterpolated($"Report: {files.Index} ({files.Experiments.Count} experiment report(s))");
+            console.MarkupLineInterpolated($"Report: {write()}");
             return true;
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            // The results are already on disk; say what went wrong and exit non-zero rather than crash.
             writer.WriteLine($"error: writing the HTML reports failed: {exception.Message}");
             return false;
         }
@@ -213,16 +219,7 @@ public static class SeqLabCli
         if (File.Exists(Path.Combine(folder.FullName, "config.yaml")) && ResultsWriter.ReadSummary(folder.FullName) is not null)
         {
             // An experiment folder rather than a batch: just its report.
-            try
-            {
-                console.MarkupLineInterpolated($"Report: {HtmlReport.WriteExperiment(folder.FullName)}");
-                return Success;
-            }
-            catch (Exception exception) when (exception is not OutOfMemoryException)
-            {
-                writer.WriteLine($"error: writing the HTML report failed: {exception.Message}");
-                return ExperimentFailed;
-            }
+            return TryReport(console, writer, () => HtmlReport.WriteExperiment(folder.FullName)) ? Success : ExperimentFailed;
         }
         var summaries = ResultsWriter.MergeBatchSummary(folder.FullName, ResultsWriter.ReadBatchOrder(folder.FullName)); // keep the experiments file's order; newcomers by name
         if (summaries.Count == 0)
@@ -240,7 +237,8 @@ public static class SeqLabCli
                 writer.WriteLine("error: --png needs a Chromium-based browser: install Debian's chromium (apt-get install chromium) or set SEQLAB_BROWSER");
                 return ExperimentFailed;
             }
-            Func<string, bool>? filter = chart is null ? null : id => Glob(chart).IsMatch(id);
+            var glob = chart is null ? null : Glob(chart);
+            Func<string, bool>? filter = glob is null ? null : glob.IsMatch;
             try
             {
                 var images = ChartImages.ExportBatch(folder.FullName, browser, filter);

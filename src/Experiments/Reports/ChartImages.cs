@@ -22,39 +22,10 @@ public static class ChartImages
     /// <summary>Writes <paramref name="figure"/> as a PNG to <paramref name="pngPath"/> using <paramref name="browser"/>.</summary>
     public static void SavePng(ReportFigure figure, string pngPath, string browser, int width = ExperimentCharts.Width, int height = ExperimentCharts.Height)
     {
-        string work = Directory.CreateTempSubdirectory("seqlab-png-").FullName;
+        string work = PrepareWorkFolder();
         try
         {
-            File.WriteAllText(Path.Combine(work, HtmlReport.PlotlyFileName), HtmlReport.PlotlyJs());
-            string page = Path.Combine(work, "chart.html");
-            File.WriteAllText(page, $"""
-                <!DOCTYPE html><html><head><meta charset="utf-8"><script src="{HtmlReport.PlotlyFileName}"></script>
-                <style>body {"{"} margin: 0; background: white; {"}"} .modebar {"{"} display: none !important; {"}"}</style></head>
-                <body>{HtmlReport.ChartHtml(figure.Chart, "chart-" + figure.Id)}</body></html>
-                """);
-            string temporary = Path.Combine(work, "chart.png");
-            var start = new ProcessStartInfo(browser)
-            {
-                RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
-            };
-            foreach (var argument in new[]
-            {
-                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-extensions",
-                $"--user-data-dir={Path.Combine(work, "profile")}", "--virtual-time-budget=5000",
-                $"--window-size={width},{height}", $"--screenshot={temporary}", new Uri(page).AbsoluteUri,
-            }) start.ArgumentList.Add(argument);
-            using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {browser}");
-            var errors = process.StandardError.ReadToEndAsync();
-            process.StandardOutput.ReadToEnd();
-            if (!process.WaitForExit(60_000))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{browser} took more than 60 s to draw {figure.Id}");
-            }
-            if (process.ExitCode != 0 || !File.Exists(temporary))
-                throw new InvalidOperationException($"{browser} could not draw {figure.Id} (exit code {process.ExitCode}): {errors.Result.Trim()}");
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(pngPath))!);
-            File.Move(temporary, pngPath, overwrite: true); // complete or absent: never half-written
+            Draw(figure, pngPath, browser, work, width, height);
         }
         finally
         {
@@ -66,18 +37,69 @@ public static class ChartImages
     public static IReadOnlyList<string> ExportBatch(string batchFolder, string browser, Func<string, bool>? chartFilter = null)
     {
         var written = new List<string>();
-        var experiments = Directory.GetDirectories(batchFolder).Order(StringComparer.Ordinal).Select(ExperimentResults.Load).OfType<ExperimentResults>().ToList();
-        void Export(IEnumerable<ReportFigure> figures, string folder)
+        var experiments = ExperimentResults.LoadBatch(batchFolder);
+        string work = PrepareWorkFolder(); // one copy of plotly.js for every chart
+        try
         {
-            foreach (var figure in figures.Where(f => chartFilter?.Invoke(f.Id) ?? true))
+            void Export(IEnumerable<ReportFigure> figures, string folder)
             {
-                string path = Path.Combine(folder, "charts", figure.Id + ".png");
-                SavePng(figure, path, browser);
-                written.Add(path);
+                foreach (var figure in figures.Where(f => chartFilter?.Invoke(f.Id) ?? true))
+                {
+                    string path = Path.Combine(folder, "charts", figure.Id + ".png");
+                    Draw(figure, path, browser, work, ExperimentCharts.Width, ExperimentCharts.Height);
+                    written.Add(path);
+                }
             }
+            foreach (var experiment in experiments) Export(ExperimentCharts.All(experiment), experiment.Folder);
+            Export(BatchCharts.All(experiments), batchFolder);
         }
-        foreach (var experiment in experiments) Export(ExperimentCharts.All(experiment), experiment.Folder);
-        Export(BatchCharts.All(experiments), batchFolder);
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
         return written;
+    }
+
+    /// <summary>A temporary folder holding plotly.js, where chart pages are drawn.</summary>
+    static string PrepareWorkFolder()
+    {
+        string work = Directory.CreateTempSubdirectory("seqlab-png-").FullName;
+        File.WriteAllText(Path.Combine(work, HtmlReport.PlotlyFileName), HtmlReport.PlotlyJs());
+        return work;
+    }
+
+    /// <summary>Draws one chart alone on a page in <paramref name="work"/> and screenshots it into <paramref name="pngPath"/>.</summary>
+    static void Draw(ReportFigure figure, string pngPath, string browser, string work, int width, int height)
+    {
+        string page = Path.Combine(work, "chart.html");
+        File.WriteAllText(page, $"""
+            <!DOCTYPE html><html><head><meta charset="utf-8"><script src="{HtmlReport.PlotlyFileName}"></script>
+            <style>body {"{"} margin: 0; background: white; {"}"} .modebar {"{"} display: none !important; {"}"}</style></head>
+            <body>{HtmlReport.ChartHtml(figure.Chart, "chart-" + figure.Id)}</body></html>
+            """);
+        string temporary = Path.Combine(work, "chart.png");
+        File.Delete(temporary);
+        var start = new ProcessStartInfo(browser)
+        {
+            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+        {
+            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-extensions",
+            $"--user-data-dir={Path.Combine(work, "profile")}", "--virtual-time-budget=5000",
+            $"--window-size={width},{height}", $"--screenshot={temporary}", new Uri(page).AbsoluteUri,
+        }) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {browser}");
+        var errors = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{browser} took more than 60 s to draw {figure.Id}");
+        }
+        if (process.ExitCode != 0 || !File.Exists(temporary))
+            throw new InvalidOperationException($"{browser} could not draw {figure.Id} (exit code {process.ExitCode}): {errors.Result.Trim()}");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(pngPath))!);
+        File.Move(temporary, pngPath, overwrite: true); // complete or absent: never half-written
     }
 }

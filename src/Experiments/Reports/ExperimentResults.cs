@@ -82,6 +82,15 @@ public sealed class ExperimentResults
         };
     }
 
+    /// <summary>Every finished experiment under <paramref name="batchFolder"/>, in the batch summary's order (the experiments file's), the rest by name.</summary>
+    public static List<ExperimentResults> LoadBatch(string batchFolder)
+    {
+        var order = ResultsWriter.ReadBatchOrder(batchFolder);
+        return Directory.GetDirectories(batchFolder).Select(Load).OfType<ExperimentResults>()
+            .OrderBy(e => order.IndexOf(e.Summary.Name) is int i and >= 0 ? i : int.MaxValue)
+            .ThenBy(e => e.Summary.Name, StringComparer.Ordinal).ToList();
+    }
+
     static double? ClipThresholdOf(string configYaml)
     {
         if (configYaml.Length == 0) return null;

@@ -23,24 +23,22 @@ public static partial class HtmlReport
     /// <summary>The plotly.js file Plotly.NET ships, written beside a batch's reports.</summary>
     public const string PlotlyFileName = "plotly-2.28.0.min.js";
 
-    /// <summary>The plotly.js source embedded in Plotly.NET.</summary>
-    public static string PlotlyJs()
+    static readonly Lazy<string> Plotly = new(() =>
     {
         var assembly = typeof(GenericChart).Assembly;
         using var stream = assembly.GetManifestResourceStream("Plotly.NET." + PlotlyFileName)
             ?? throw new InvalidOperationException($"Plotly.NET {assembly.GetName().Version} does not embed {PlotlyFileName}");
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return reader.ReadToEnd();
-    }
+    });
+
+    /// <summary>The plotly.js source embedded in Plotly.NET (read once per process).</summary>
+    public static string PlotlyJs() => Plotly.Value;
 
     /// <summary>Writes every finished experiment's <c>report.html</c> and the batch's <c>index.html</c> under <paramref name="batchFolder"/>.</summary>
     public static ReportFiles WriteBatch(string batchFolder, bool selfContained = false)
     {
-        var experiments = Directory.GetDirectories(batchFolder).Order(StringComparer.Ordinal)
-            .Select(ExperimentResults.Load).OfType<ExperimentResults>().ToList();
-        // Keep the batch summary's order (the order of the experiments file) where there is one.
-        var order = ResultsWriter.ReadBatchOrder(batchFolder);
-        experiments = experiments.OrderBy(e => order.IndexOf(e.Summary.Name) is int i and >= 0 ? i : int.MaxValue).ThenBy(e => e.Summary.Name, StringComparer.Ordinal).ToList();
+        var experiments = ExperimentResults.LoadBatch(batchFolder);
         string? script = selfContained ? null : PlotlyFileName;
         if (!selfContained) AtomicFile.WriteAllText(Path.Combine(batchFolder, PlotlyFileName), PlotlyJs());
         var pages = new List<string>();

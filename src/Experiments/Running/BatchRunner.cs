@@ -122,10 +122,10 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             clipFraction, outcome.WallSeconds, outcome.Divergence)
         {
             // Infinity (no decay) is kept: it is the answer for a Transformer; NaN (not measurable) becomes null.
-            GradientHalfLifeFirst = halfLives.Count > 0 && !double.IsNaN(halfLives[0].HalfLife) ? halfLives[0].HalfLife : null,
-            GradientHalfLifeLast = halfLives.Count > 0 && !double.IsNaN(halfLives[^1].HalfLife) ? halfLives[^1].HalfLife : null,
-            HiddenHalfLifeFirst = hiddenHalfLives.Count > 0 && !double.IsNaN(hiddenHalfLives[0].HalfLife) ? hiddenHalfLives[0].HalfLife : null,
-            HiddenHalfLifeLast = hiddenHalfLives.Count > 0 && !double.IsNaN(hiddenHalfLives[^1].HalfLife) ? hiddenHalfLives[^1].HalfLife : null,
+            GradientHalfLifeFirst = halfLives.Count > 0 ? Measured(halfLives[0].HalfLife) : null,
+            GradientHalfLifeLast = halfLives.Count > 0 ? Measured(halfLives[^1].HalfLife) : null,
+            HiddenHalfLifeFirst = hiddenHalfLives.Count > 0 ? Measured(hiddenHalfLives[0].HalfLife) : null,
+            HiddenHalfLifeLast = hiddenHalfLives.Count > 0 ? Measured(hiddenHalfLives[^1].HalfLife) : null,
             DepthRatioFirst = depthRatios.Count > 0 ? Finite(depthRatios[0].Ratio) : null,
             DepthRatioLast = depthRatios.Count > 0 ? Finite(depthRatios[^1].Ratio) : null,
             Verdict = verdict.Verdict,
@@ -134,6 +134,9 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
     }
 
     static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    /// <summary>NaN (not measurable) as null; infinity (no decay) is kept.</summary>
+    static double? Measured(double value) => double.IsNaN(value) ? null : value;
 
     /// <summary>auto: CUDA when this build of TorchSharp and the machine have it, else the CPU; cuda: CUDA or a clear error.</summary>
     static torch.Device ResolveDevice(string device)

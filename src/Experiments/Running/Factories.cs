@@ -159,14 +159,19 @@ public static class Factories
         var naiveLevels = windows.Baseline(windows.Test, Baselines.Naive);
         var naiveScaled = Scaled(windows, windows.Test, naiveLevels);
         double naiveLoss = naiveScaled.Zip(windows.Test.Targets).Average(p => Math.Pow(p.First - p.Second, 2));
-        Dictionary<string, double> LevelMetrics(ISequenceModel model)
+        // The model's test forecasts back-transformed to levels: scored for the metrics, drawn for the report.
+        double[] PredictedLevels(ISequenceModel model)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             model.Module.eval();
             var predictions = model.Forward(test.Inputs).flatten().data<float>().ToArray();
             model.Module.train();
-            var score = windows.Score(windows.Test, windows.ToLevels(windows.Test, predictions));
+            return windows.ToLevels(windows.Test, predictions);
+        }
+        Dictionary<string, double> LevelMetrics(ISequenceModel model)
+        {
+            var score = windows.Score(windows.Test, PredictedLevels(model));
             var naive = windows.Score(windows.Test, naiveLevels);
             var drift = windows.Score(windows.Test, windows.Baseline(windows.Test, Baselines.Drift));
             return new()
@@ -180,22 +185,13 @@ public static class Factories
             (g, _) => train.ToBatch(randint(0, train.Count, [batchSize], dtype: ScalarType.Int64, generator: g).data<long>().Select(i => (int)i).ToArray()),
             windows.Validation.ToBatch(), test, naiveLoss, "naive (random walk) forecast, in scaled target units", LevelMetrics)
         {
-            Showcase = model => ForecastShowcase(model, windows, test, naiveLevels, d.TargetColumn),
+            Showcase = model => ForecastShowcase(windows, PredictedLevels(model), naiveLevels, d.TargetColumn),
         };
     }
 
     /// <summary>The test forecasts in levels beside the actual values and the naive forecast.</summary>
-    static TaskShowcase ForecastShowcase(ISequenceModel model, ForecastWindows windows, SequenceBatch test, double[] naiveLevels, string seriesName)
+    static TaskShowcase ForecastShowcase(ForecastWindows windows, double[] levels, double[] naiveLevels, string seriesName)
     {
-        float[] predictions;
-        using (NewDisposeScope())
-        using (no_grad())
-        {
-            model.Module.eval();
-            predictions = model.Forward(test.Inputs).flatten().data<float>().ToArray();
-            model.Module.train();
-        }
-        var levels = windows.ToLevels(windows.Test, predictions);
         var split = windows.Test;
         var points = new List<ForecastPoint>(split.Count);
         for (int i = 0; i < split.Count; i++)

@@ -88,8 +88,10 @@ public sealed class TrainingLog
     /// ‖g of the first encoder layer‖ / ‖g of the last encoder layer‖ on each logged step, for stacks of two or more layers:
     /// tiny values mean the gradient vanishes through depth. Empty for single-layer encoders.
     /// </summary>
-    public IEnumerable<(int Step, double Ratio)> FirstToLastLayerRatios() =>
-        LayerGradients().Where(g => g.Layer >= 1 && g.Layer <= LayerDepth.EncoderLayers(ParameterGradients.Select(p => p.Layer)))
+    public IEnumerable<(int Step, double Ratio)> FirstToLastLayerRatios()
+    {
+        int encoderLayers = LayerDepth.EncoderLayers(ParameterGradients.Select(p => p.Layer)); // once, not per row
+        return LayerGradients().Where(g => g.Layer >= 1 && g.Layer <= encoderLayers)
             .GroupBy(g => g.Step)
             .Where(group => group.Count() >= 2)
             .Select(group =>
@@ -97,6 +99,7 @@ public sealed class TrainingLog
                 double first = group.MinBy(g => g.Layer).Norm, last = group.MaxBy(g => g.Layer).Norm;
                 return (group.Key, last == 0 ? double.NaN : first / last);
             });
+    }
 
     /// <summary>
     /// Half-life in time steps of ‖∂L/∂h_t‖ of the first layer's forward direction (the recurrent path included) on each

@@ -110,6 +110,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                     training.WarmupSteps, training.StepSize, training.Gamma, training.MinLearningRate);
                 Optimisation.SetLearningRate(optimizer, learningRate);
                 bool logGradients = step == 1 || step % monitoring.LogEvery == 0 || step == training.Steps;
+                int firstLoggedRow = log.ParameterGradients.Count;
                 using var batch = OnDevice(sampleBatch(dataGenerator, step), device);
                 if (statefulPeriod is int period && (step - 1) % period == 0) ReplaceCarried(ref carried, null); // a new pass over the streams
                 // ∂L/∂x_t: real-valued inputs are made to require grad (it works through the fused kernels); for token
@@ -139,7 +140,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                 double lossValue = loss.item<float>();
                 if (logGradients)
                 {
-                    RecordGradients(log, step, parameters, depths, profiled); // before clipping rescales the gradients in place
+                    firstLoggedRow = RecordGradients(log, step, parameters, depths, profiled); // before clipping rescales the gradients in place
                     log.Spectra.AddRange(GradientDiagnostics.Spectra(model, step));
                     if (board is not null)
                         foreach (var (name, parameter) in parameters)
@@ -166,7 +167,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                 // ‖Δw‖/‖w‖ needs the weights before the update; copied on logged steps only (the scope frees them).
                 var before = logGradients ? weights.Select(w => w.detach().clone()).ToList() : null;
                 optimizer.step();
-                if (before is not null) RecordUpdateRatios(log, step, weights, before);
+                if (before is not null) RecordUpdateRatios(log, firstLoggedRow, parameters, before);
 
                 double? validationLoss = null;
                 bool stop = false;
@@ -260,8 +261,10 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
         return new Evaluation(loss, metrics) { Confusion = confusion };
     }
 
-    static void RecordGradients(TrainingLog log, int step, List<(string Name, Parameter Parameter)> parameters, IReadOnlyDictionary<string, int> depths, Tensor? inputs)
+    /// <summary>Records this step's gradient statistics and ‖∂L/∂x_t‖; returns the index of its first row in <see cref="TrainingLog.ParameterGradients"/>.</summary>
+    static int RecordGradients(TrainingLog log, int step, List<(string Name, Parameter Parameter)> parameters, IReadOnlyDictionary<string, int> depths, Tensor? inputs)
     {
+        int firstRow = log.ParameterGradients.Count;
         foreach (var (name, parameter) in parameters)
             if (parameter.grad is Tensor grad)
             {
@@ -273,29 +276,24 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                     Layer = depths[name], MeanAbs = values[1], MaxAbs = values[2], WeightNorm = values[3],
                 });
             }
-        if (inputs is null) return;
+        if (inputs is null) return firstRow;
 
         // ‖∂L/∂x_t‖ per sequence, then the mean over the batch: one number per time step.
         var profile = inputs.grad!.norm(2, p: 2).mean([0]).to(ScalarType.Float64).data<double>().ToArray();
         for (int t = 0; t < profile.Length; t++)
             log.TimeGradients.Add(new TimeGradient(step, t + 1, profile[t]));
+        return firstRow;
     }
 
-    /// <summary>Fills in ‖Δw‖/‖w‖ for the gradients recorded on <paramref name="step"/>, given the weights <paramref name="before"/> the update.</summary>
-    static void RecordUpdateRatios(TrainingLog log, int step, List<Parameter> weights, List<Tensor> before)
+    /// <summary>Fills in ‖Δw‖/‖w‖ for this step's rows (from <paramref name="firstRow"/> on), given the weights <paramref name="before"/> the update.</summary>
+    static void RecordUpdateRatios(TrainingLog log, int firstRow, List<(string Name, Parameter Parameter)> parameters, List<Tensor> before)
     {
         using var noGrad = no_grad();
-        var ratios = stack(weights.Select((w, i) => (w.detach() - before[i]).norm() / before[i].norm().clamp_min(1e-30)).ToList())
+        var ratios = stack(parameters.Select((p, i) => (p.Parameter.detach() - before[i]).norm() / before[i].norm().clamp_min(1e-30)).ToList())
             .to(ScalarType.Float64).data<double>().ToArray();
-        int first = log.ParameterGradients.FindIndex(p => p.Step == step);
-        if (first < 0) return;
-        // Parameters without a gradient were not recorded, so match by position among those that were.
-        for (int i = 0, row = first; i < weights.Count && row < log.ParameterGradients.Count; i++)
-            if (weights[i].grad is not null)
-            {
-                log.ParameterGradients[row] = log.ParameterGradients[row] with { UpdateRatio = ratios[i] };
-                row++;
-            }
+        var byName = parameters.Select((p, i) => (p.Name, Ratio: ratios[i])).ToDictionary(p => p.Name, p => p.Ratio);
+        for (int row = firstRow; row < log.ParameterGradients.Count; row++)
+            log.ParameterGradients[row] = log.ParameterGradients[row] with { UpdateRatio = byName[log.ParameterGradients[row].Parameter] };
     }
 
     static double GlobalNorm(List<(string Name, Parameter Parameter)> parameters)
