@@ -5,7 +5,7 @@ using SeqLab.Data.Dna;
 using SeqLab.Data.Synthetic;
 using SeqLab.Data.Text;
 using SeqLab.Data.TimeSeries;
-using SeqLab.Experiments.Training;
+using SeqLab.Training;
 using SeqLab.Models;
 using SeqLab.Models.Recurrent;
 using SeqLab.Runtime;

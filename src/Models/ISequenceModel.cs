@@ -30,6 +30,12 @@ public interface ISequenceModel
 
     /// <summary>One line: architecture and sizes.</summary>
     string Description { get; }
+
+    /// <summary>
+    /// What the model lets monitors see, by interface (see <c>SeqLab.Models.Introspection</c>): e.g.
+    /// <c>Capability&lt;IRecurrentIntrospection&gt;()</c>; null when the model does not offer it.
+    /// </summary>
+    T? Capability<T>() where T : class => this as T;
 }
 
 /// <summary>An encoder's result: per-step outputs [batch, time, width] and one summary vector per sequence [batch, width].</summary>

@@ -1,3 +1,4 @@
+using SeqLab.Models.Introspection;
 using SeqLab.Models.Recurrent;
 using SeqLab.Models.Transformer;
 using TransformerEncoder = SeqLab.Models.Transformer.TransformerEncoder;
@@ -14,7 +15,7 @@ namespace SeqLab.Models;
 /// (recurrent — fused or unrolled — or Transformer) and a task head. Built from <see cref="SequenceModelOptions"/>;
 /// initialisation draws from torch's global generator, so seed it first.
 /// </summary>
-public sealed class SequenceModel : nn.Module, ISequenceModel
+public sealed class SequenceModel : nn.Module, ISequenceModel, IStagedSequenceModel, IParameterDepth
 {
     readonly Embedding? embedding;
     readonly nn.Module encoder;
@@ -61,6 +62,43 @@ public sealed class SequenceModel : nn.Module, ISequenceModel
     /// <summary>Forward pass from an explicit initial recurrent state (zeros when null).</summary>
     public Tensor Forward(Tensor inputs, Tensor? lengths, RecurrentState? initialState) =>
         Head(Encoder.Encode(Embed(inputs), lengths, initialState));
+
+    /// <inheritdoc />
+    public EncoderOutput Encode(Tensor vectors, Tensor? lengths, RecurrentState? initialState = null) => Encoder.Encode(vectors, lengths, initialState);
+
+    /// <inheritdoc />
+    public bool CarriesState => Options.Encoder is RecurrentOptions;
+
+    /// <inheritdoc />
+    public int EncoderLayers => ((ILayeredEncoder)encoder).Layers;
+
+    /// <inheritdoc />
+    public int DepthOf(string parameterName)
+    {
+        if (parameterName.StartsWith("embedding.", StringComparison.Ordinal)) return 0;
+        const string prefix = "encoder.";
+        if (parameterName.StartsWith(prefix, StringComparison.Ordinal) && ((ILayeredEncoder)encoder).LayerOf(parameterName[prefix.Length..]) is int layer)
+            return layer;
+        return EncoderLayers + 1;
+    }
+
+    /// <inheritdoc />
+    public T? Capability<T>() where T : class
+    {
+        if (typeof(T) == typeof(IRecurrentIntrospection)) return Options.Encoder is RecurrentOptions ? new RecurrentView(this) as T : null;
+        return this as T ?? encoder as T;
+    }
+
+    /// <summary>The recurrent side of a recurrent model, for monitors.</summary>
+    sealed class RecurrentView(SequenceModel model) : IRecurrentIntrospection
+    {
+        public RecurrentOptions Recurrent => (RecurrentOptions)model.Options.Encoder;
+
+        public IEnumerable<(string Name, Parameter Weight)> RecurrentWeights() =>
+            model.named_parameters().Where(p => p.name.Contains(".weight_hh", StringComparison.Ordinal)).Select(p => (p.name, p.parameter));
+
+        public SequenceModel ToUnrolled() => model.ToUnrolled();
+    }
 
     /// <summary>Forward pass that also returns the recurrent state after the last step, to carry into the next window (truncated BPTT).</summary>
     public Tensor Forward(Tensor inputs, Tensor? lengths, RecurrentState? initialState, out RecurrentState? finalState)

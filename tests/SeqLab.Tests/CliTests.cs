@@ -1,3 +1,4 @@
+using SeqLab.Models;
 using SeqLab.Experiments.Reports;
 using System.Text.Json;
 using Microsoft.Data.Analysis;
@@ -70,7 +71,7 @@ public class CliTests
         {
             string folder = Path.Combine(batch, experiment);
             string[] gateFiles = experiment == "lstm" ? ["gate_saturation.csv", "gates.csv"] : [];
-            Assert.Equal(new[] { "config.yaml", "evaluation.csv", "grad_hidden.csv", "grad_layers.csv", "grad_params.csv", "grad_time.csv", "manifest.json", "metrics.csv", "report.html", "spectrum.csv", "summary.json" }
+            Assert.Equal(new[] { "activations.csv", "config.yaml", "evaluation.csv", "grad_hidden.csv", "grad_layers.csv", "grad_params.csv", "grad_time.csv", "manifest.json", "metrics.csv", "model.bin", "model.bin.json", "report.html", "spectrum.csv", "summary.json" }
                 .Concat(gateFiles).Order(), Directory.GetFiles(folder).Select(Path.GetFileName).Order());
             Assert.Equal(2 * 12, DataFrame.LoadCsv(Path.Combine(folder, "grad_hidden.csv")).Rows.Count); // steps 1 and 30 × 12 time steps
             int gates = experiment == "lstm" ? 4 : 1;
@@ -120,9 +121,20 @@ public class CliTests
             // The clip fraction is the share of steps metrics.csv marks clipped.
             var clippedColumn = metrics.Columns["clipped"].Cast<object>().Select(v => Convert.ToBoolean(v)).ToList();
             Assert.Equal(clippedColumn.Count(c => c) / (double)clippedColumn.Count, summary.RootElement.GetProperty("clip_fraction").GetDouble(), 12);
+            // The monitors' headline numbers are top-level keys of summary.json.
+            foreach (var key in new[] { "gradient_ratio_first", "gradient_ratio_last", "gradient_half_life_last", "hidden_half_life_last", "saturated_share_last" })
+                Assert.True(summary.RootElement.TryGetProperty(key, out _), $"summary.json lacks {key}");
+
+            // The trained model comes back in one call and scores the runner's test set as the run did.
+            var trained = ModelFile.Load(Path.Combine(folder, "model.bin"));
+            using var testGenerator = new TorchSharp.torch.Generator(SeqLab.Data.Batches.EvaluationSeeds.Test(3));
+            using var testSet = new SeqLab.Data.Synthetic.AddingProblem(12).Sample(64, testGenerator);
+            Assert.Equal(summary.RootElement.GetProperty("test_loss").GetDouble(), SeqLab.Training.Trainer.Evaluate(trained, testSet).Loss, 5);
         }
         var batchSummary = DataFrame.LoadCsv(Path.Combine(batch, "summary.csv"));
         Assert.Equal(2, batchSummary.Rows.Count);
+        Assert.Equal(["gradient_ratio_first", "gradient_ratio_last", "gradient_half_life_first", "gradient_half_life_last", "hidden_half_life_first", "hidden_half_life_last",
+            "depth_ratio_first", "depth_ratio_last", "saturated_share_last"], batchSummary.Columns.Select(c => c.Name).SkipWhile(n => n != "gradient_ratio_first").TakeWhile(n => n != "clip_fraction"));
         Assert.Empty(Directory.GetFiles(root, "*.tmp", SearchOption.AllDirectories));
         // One shared plotly.js beside index.html; every report points at it and at nothing online.
         Assert.Equal(["index.html", HtmlReport.PlotlyFileName, "summary.csv", "summary.json"], Directory.GetFiles(batch).Select(Path.GetFileName).Order(StringComparer.Ordinal));

@@ -1,4 +1,4 @@
-using SeqLab.Experiments.Training;
+using SeqLab.Training;
 using SeqLab.Models;
 using SeqLab.Models.Recurrent;
 using static TorchSharp.torch;
@@ -15,18 +15,18 @@ public class GradientDiagnosticsTests
     {
         // ‖∂L/∂x_t‖ halves every `halfLife` steps back from the end.
         var norms = Enumerable.Range(0, 60).Select(t => Math.Pow(0.5, (59 - t) / halfLife)).ToList();
-        Assert.Equal(halfLife, GradientDiagnostics.HalfLife(norms), 9);
+        Assert.Equal(halfLife, GradientHalfLife.Of(norms), 9);
         // Exact zeros (float32 underflow) are left out of the fit rather than breaking it.
         norms[0] = 0; norms[1] = 0;
-        Assert.Equal(halfLife, GradientDiagnostics.HalfLife(norms), 9);
+        Assert.Equal(halfLife, GradientHalfLife.Of(norms), 9);
     }
 
     [Fact]
     public void A_profile_that_does_not_decay_has_an_infinite_half_life_and_one_point_none()
     {
-        Assert.Equal(double.PositiveInfinity, GradientDiagnostics.HalfLife([1, 1, 1, 1]));
-        Assert.Equal(double.PositiveInfinity, GradientDiagnostics.HalfLife([4, 3, 2, 1])); // larger far back: growing
-        Assert.True(double.IsNaN(GradientDiagnostics.HalfLife([0, 0, 1])));
+        Assert.Equal(double.PositiveInfinity, GradientHalfLife.Of([1, 1, 1, 1]));
+        Assert.Equal(double.PositiveInfinity, GradientHalfLife.Of([4, 3, 2, 1])); // larger far back: growing
+        Assert.True(double.IsNaN(GradientHalfLife.Of([0, 0, 1])));
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public class GradientDiagnosticsTests
         manual_seed(3);
         var model = new SequenceModel(new SequenceModelOptions(InputOptions.ForFeatures(2),
             new RecurrentOptions(RecurrentKind.Lstm, 6, Layers: 2, Bidirectional: true, SpectralRadius: 0.7), new HeadOptions(TaskKind.SequenceRegression, 1)));
-        var spectra = GradientDiagnostics.Spectra(model, 5).ToList();
+        var spectra = SpectrumMonitor.Measure(model, 5).ToList();
         Assert.Equal(2 * 2 * 4, spectra.Count); // layers × directions × gates
         foreach (var s in spectra)
         {
@@ -46,7 +46,7 @@ public class GradientDiagnosticsTests
             Assert.Equal(5, s.Step);
         }
         var transformer = new SequenceModel(new SequenceModelOptions(InputOptions.ForFeatures(2), new TransformerOptions(8, 2), new HeadOptions(TaskKind.SequenceRegression, 1)));
-        Assert.Empty(GradientDiagnostics.Spectra(transformer, 1));
+        Assert.Empty(SpectrumMonitor.Measure(transformer, 1));
     }
 }
 
@@ -54,13 +54,14 @@ public class DiagnosisTests
 {
     static TrainingLog Log(params (int Step, double First, double Last, double Norm)[] points)
     {
-        var log = new TrainingLog();
+        var monitor = new TimeGradientMonitor();
+        var log = new TrainingLog([monitor]);
         foreach (var (step, first, last, norm) in points)
         {
             log.Steps.Add(new StepMetrics(step, 0.1, norm, false, null, step));
-            log.TimeGradients.Add(new TimeGradient(step, 1, first));
-            log.TimeGradients.Add(new TimeGradient(step, 2, 1));
-            log.TimeGradients.Add(new TimeGradient(step, 3, last));
+            monitor.Records.Add(new TimeGradient(step, 1, first));
+            monitor.Records.Add(new TimeGradient(step, 2, 1));
+            monitor.Records.Add(new TimeGradient(step, 3, last));
         }
         return log;
     }
@@ -70,22 +71,22 @@ public class DiagnosisTests
     {
         var thresholds = new DiagnosisThresholds();
         // Both start vanished; the LSTM-like run recovers, the RNN-like one does not.
-        var recovered = Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 1e-10, 1, 0.5), (100, 0.8, 1, 0.3)), null, thresholds);
+        var recovered = GradientVerdicts.Diagnose(TrainingStatus.Completed, Log((1, 1e-10, 1, 0.5), (100, 0.8, 1, 0.3)), null, thresholds);
         Assert.Equal("healthy", recovered.Verdict);
         Assert.Contains("was 1E-10 at step 1", recovered.Evidence);
-        var stuck = Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 1e-10, 1, 0.5), (100, 1e-6, 1, 0.3)), null, thresholds);
+        var stuck = GradientVerdicts.Diagnose(TrainingStatus.Completed, Log((1, 1e-10, 1, 0.5), (100, 1e-6, 1, 0.3)), null, thresholds);
         Assert.Equal("vanishing", stuck.Verdict);
         Assert.Contains("= 1E-06 < 0.001 at step 100", stuck.Evidence);
-        Assert.Equal("vanishing", Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 0, 1, 0.5)), null, thresholds).Verdict); // underflow to 0
-        Assert.Equal("exploding", Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 1, 1, 0.5), (2, 1, 1, 5e3)), null, thresholds).Verdict);
-        Assert.Equal("exploding", Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 1e5, 1, 0.5)), null, thresholds).Verdict);
+        Assert.Equal("vanishing", GradientVerdicts.Diagnose(TrainingStatus.Completed, Log((1, 0, 1, 0.5)), null, thresholds).Verdict); // underflow to 0
+        Assert.Equal("exploding", GradientVerdicts.Diagnose(TrainingStatus.Completed, Log((1, 1, 1, 0.5), (2, 1, 1, 5e3)), null, thresholds).Verdict);
+        Assert.Equal("exploding", GradientVerdicts.Diagnose(TrainingStatus.Completed, Log((1, 1e5, 1, 0.5)), null, thresholds).Verdict);
         // A burst counts even when training calms down afterwards; the evidence says both.
-        var burst = Diagnosis.Diagnose(TrainingStatus.Completed, Log((1, 2.4e3, 1, 0.5), (50, 5e3, 1, 0.4), (100, 0.05, 1, 0.3)), null, thresholds);
+        var burst = GradientVerdicts.Diagnose(TrainingStatus.Completed, Log((1, 2.4e3, 1, 0.5), (50, 5e3, 1, 0.4), (100, 0.05, 1, 0.3)), null, thresholds);
         Assert.Equal("exploding", burst.Verdict);
         Assert.Contains("= 5E+03 > 1E+03 at step 50 (2 of 3 logged steps above); at the end ‖∂L/∂x₁‖/‖∂L/∂x_T‖ = 0.05 (step 100); no step was clipped", burst.Evidence);
-        Assert.Equal("diverged", Diagnosis.Diagnose(TrainingStatus.Diverged, Log((1, 1, 1, 0.5)), "step 2: loss NaN", thresholds).Verdict);
+        Assert.Equal("diverged", GradientVerdicts.Diagnose(TrainingStatus.Diverged, Log((1, 1, 1, 0.5)), "step 2: loss NaN", thresholds).Verdict);
         // Thresholds are configurable.
-        Assert.Equal("healthy", Diagnosis.Diagnose(TrainingStatus.Completed, Log((100, 1e-6, 1, 0.3)), null, thresholds with { VanishingRatio = 1e-8 }).Verdict);
+        Assert.Equal("healthy", GradientVerdicts.Diagnose(TrainingStatus.Completed, Log((100, 1e-6, 1, 0.3)), null, thresholds with { VanishingRatio = 1e-8 }).Verdict);
     }
 
     [Theory]
@@ -119,11 +120,12 @@ public class HiddenStateMonitorTests
         var lengths = tensor(new long[] { 7, 4, 6 });
         var targets = randn(3, 1);
         using var batch = new SeqLab.Data.Batches.SequenceBatch(inputs, targets, lengths);
-        var log = new TrainingLog();
-        HiddenStateMonitor.Record(log, 9, model, batch);
-        var recorded = log.HiddenGradients.OrderBy(h => h.TimeStep).Select(h => h.Norm).ToArray();
+        var monitor = new HiddenStateMonitor();
+        var log = new TrainingLog([monitor]);
+        monitor.Record(9, model, batch);
+        var recorded = log.HiddenGradients().OrderBy(h => h.TimeStep).Select(h => h.Norm).ToArray();
         Assert.Equal(7, recorded.Length);
-        Assert.All(log.HiddenGradients, h => Assert.Equal((9, 1, false), (h.Step, h.Layer, h.Reverse)));
+        Assert.All(log.HiddenGradients(), h => Assert.Equal((9, 1, false), (h.Step, h.Layer, h.Reverse)));
 
         // By hand: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh), frozen past each length; y = W h_last + b; MSE.
         var p = model.NamedParameters().ToDictionary(q => q.Name, q => (Tensor)q.Parameter);
@@ -154,14 +156,15 @@ public class HiddenStateMonitorTests
         var model = new SequenceModel(new SequenceModelOptions(InputOptions.ForFeatures(2),
             new RecurrentOptions(RecurrentKind.Lstm, 4, Layers: 2, Bidirectional: true), new HeadOptions(TaskKind.SequenceRegression, 1)));
         using var batch = new SeqLab.Data.Batches.SequenceBatch(randn(5, 6, 2), randn(5, 1), tensor(new long[] { 6, 6, 3, 5, 2 }));
-        var log = new TrainingLog();
-        HiddenStateMonitor.Record(log, 1, model, batch);
-        Assert.Equal(4 * 6, log.HiddenGradients.Count);               // 2 layers × 2 directions × 6 steps
-        Assert.Equal(4 * 4 * 6, log.GateActivations.Count);            // × 4 gates
-        Assert.Equal(4 * 4, log.GateSaturations.Count);
-        Assert.Equal([1, 2], log.HiddenGradients.Select(h => h.Layer).Distinct().Order()); // layers count from 1, as depths do
-        Assert.All(log.GateActivations.Where(g => g.Gate != "candidate"), g => Assert.InRange(g.Mean, 0, 1));
-        Assert.All(log.GateSaturations, s => { Assert.InRange(s.BelowTenth, 0, 1); Assert.InRange(s.AboveNineTenths, 0, 1); });
-        Assert.All(log.HiddenGradients, g => Assert.True(g.Norm > 0 && double.IsFinite(g.Norm)));
+        var monitor = new HiddenStateMonitor();
+        var log = new TrainingLog([monitor]);
+        monitor.Record(1, model, batch);
+        Assert.Equal(4 * 6, log.HiddenGradients().Count);               // 2 layers × 2 directions × 6 steps
+        Assert.Equal(4 * 4 * 6, log.GateActivations().Count);            // × 4 gates
+        Assert.Equal(4 * 4, log.GateSaturations().Count);
+        Assert.Equal([1, 2], log.HiddenGradients().Select(h => h.Layer).Distinct().Order()); // layers count from 1, as depths do
+        Assert.All(log.GateActivations().Where(g => g.Gate != "candidate"), g => Assert.InRange(g.Mean, 0, 1));
+        Assert.All(log.GateSaturations(), s => { Assert.InRange(s.BelowTenth, 0, 1); Assert.InRange(s.AboveNineTenths, 0, 1); });
+        Assert.All(log.HiddenGradients(), g => Assert.True(g.Norm > 0 && double.IsFinite(g.Norm)));
     }
 }

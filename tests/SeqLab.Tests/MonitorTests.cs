@@ -1,5 +1,5 @@
 using SeqLab.Data.Synthetic;
-using SeqLab.Experiments.Training;
+using SeqLab.Training;
 using SeqLab.Models;
 using SeqLab.Models.Heads;
 using SeqLab.Models.Recurrent;
@@ -44,7 +44,7 @@ public class MonitorTests
         SequenceLoss.Compute(twin.Task, twin.Forward(batch.Inputs, batch.Lengths), batch.Targets, batch.Lengths).backward();
         var direct = twin.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.grad!);
 
-        var logged = outcome.Log.ParameterGradients;
+        var logged = outcome.Log.ParameterGradients();
         Assert.Equal(direct.Keys, logged.Select(p => p.Parameter));
         foreach (var p in logged)
         {
@@ -96,7 +96,7 @@ public class MonitorTests
         var loss = SequenceLoss.Compute(twin.Task, twin.Head(twin.Encoder.Encode(embedded, batch.Lengths)), batch.Targets, batch.Lengths);
         var expected = autograd.grad([loss], [embedded])[0].norm(2, p: 2).mean([0]).to(ScalarType.Float64).data<double>().ToArray();
 
-        var profile = outcome.Log.TimeGradients.OrderBy(g => g.TimeStep).ToList();
+        var profile = outcome.Log.TimeGradients().OrderBy(g => g.TimeStep).ToList();
         Assert.Equal(task.Length, profile.Count);
         for (int t = 0; t < expected.Length; t++) Assert.Equal(expected[t], profile[t].Norm, 1e-6 + 1e-4 * expected[t]);
         Assert.True(profile[0].Norm > 0, "the first symbols to copy receive gradient");
@@ -125,7 +125,7 @@ public class MonitorTests
         long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
         Assert.Equal(TrainingStatus.Completed, outcome.Status);
-        Assert.NotEmpty(kind == "lstm" ? outcome.Log.GateSaturations.Cast<object>() : outcome.Log.AttentionEntropies);
+        Assert.NotEmpty(kind == "lstm" ? outcome.Log.GateSaturations().Cast<object>() : outcome.Log.AttentionEntropies());
         Assert.Equal(before, after);
         // Steps of each kind hold the same number of tensors whenever they come: nothing accumulates across steps.
         // (The observer runs inside the step's scope, so a logged step still holds its own temporaries there.)
@@ -162,18 +162,19 @@ public class MonitorTests
     {
         var fused = new SequenceModel(new SequenceModelOptions(InputOptions.ForTokens(10, 4),
             new RecurrentOptions(RecurrentKind.Gru, 5, Layers: 3, Bidirectional: true), new HeadOptions(TaskKind.SequenceClassification, 2)));
-        var depths = LayerDepth.Of(fused.NamedParameters().Select(p => p.Name));
+        var depths = fused.NamedParameters().ToDictionary(p => p.Name, p => fused.DepthOf(p.Name));
         Assert.Equal(0, depths["embedding.weight"]);
         Assert.Equal(1, depths["encoder.recurrent.weight_ih_l0"]);
         Assert.Equal(1, depths["encoder.recurrent.bias_hh_l0_reverse"]);
         Assert.Equal(3, depths["encoder.recurrent.weight_hh_l2"]);
         Assert.Equal(4, depths["head.weight"]);
-        Assert.Equal(depths, LayerDepth.Of(fused.ToUnrolled().NamedParameters().Select(p => p.Name)));
+        var unrolled = fused.ToUnrolled();
+        Assert.Equal(depths, unrolled.NamedParameters().ToDictionary(p => p.Name, p => unrolled.DepthOf(p.Name)));
 
         var transformer = new SequenceModel(new SequenceModelOptions(InputOptions.ForTokens(20, 8),
             new TransformerOptions(8, 2, Layers: 2, Causal: true, Positional: PositionalEncoding.Learned, MaxLength: 16), new HeadOptions(TaskKind.LanguageModel, TieWeights: true)));
         var names = transformer.NamedParameters().Select(p => p.Name).ToList();
-        var byDepth = LayerDepth.Of(names);
+        var byDepth = names.ToDictionary(n => n, transformer.DepthOf);
         Assert.All(names.Where(n => n.Contains("blocks.0.")), n => Assert.Equal(1, byDepth[n]));
         Assert.All(names.Where(n => n.Contains("blocks.1.")), n => Assert.Equal(2, byDepth[n]));
         Assert.Equal(0, byDepth["encoder.positions.weight"]);
@@ -191,10 +192,11 @@ public class MonitorTests
             new TransformerOptions(8, 2, Layers: 2), new HeadOptions(TaskKind.SequenceRegression, 1)));
         using var generator = new Generator(8);
         using var batch = AddingProblem.SampleVariable(6, 4, 9, generator);
-        var log = new TrainingLog();
-        HiddenStateMonitor.Record(log, 1, model, batch);
-        HiddenStateMonitor.Record(log, 7, model, batch);
-        HiddenStateMonitor.Record(log, 9, model, batch);
+        var monitor = new AttentionMonitor();
+        var log = new TrainingLog([monitor]);
+        monitor.Record(1, model, batch);
+        monitor.Record(7, model, batch);
+        monitor.Record(9, model, batch);
 
         var encoder = (TransformerEncoder)model.Encoder;
         encoder.RecordAttention = true;
@@ -221,19 +223,19 @@ public class MonitorTests
                         uniform += Math.Log(lengths[b]);
                         queries++;
                     }
-                var logged = log.AttentionEntropies.Single(e => e.Step == 9 && e.Layer == layer + 1 && e.Head == head + 1);
+                var logged = log.AttentionEntropies().Single(e => e.Step == 9 && e.Layer == layer + 1 && e.Head == head + 1);
                 Assert.Equal(entropy / queries, logged.Entropy, 1e-5);
                 Assert.Equal(uniform / queries, logged.UniformEntropy, 1e-9);
                 Assert.True(logged.Entropy <= logged.UniformEntropy + 1e-9);
 
-                var map = log.AttentionMaps.Where(w => w.Step == 9 && w.Layer == layer + 1 && w.Head == head + 1).ToList();
+                var map = log.AttentionMaps().Where(w => w.Step == 9 && w.Layer == layer + 1 && w.Head == head + 1).ToList();
                 Assert.Equal(lengths[0] * lengths[0], map.Count);
                 foreach (var w in map) Assert.Equal(weights[0, head, w.Query - 1, w.Key - 1].item<double>(), w.Weight, 1e-9);
             }
         }
         // Maps are kept for the first and the latest monitored step only; entropies for every one.
-        Assert.Equal([1, 9], log.AttentionMaps.Select(w => w.Step).Distinct().Order());
-        Assert.Equal([1, 7, 9], log.AttentionEntropies.Select(e => e.Step).Distinct().Order());
+        Assert.Equal([1, 9], log.AttentionMaps().Select(w => w.Step).Distinct().Order());
+        Assert.Equal([1, 7, 9], log.AttentionEntropies().Select(e => e.Step).Distinct().Order());
         Assert.True(model.training == false); // left as it was found (eval here)
     }
 
@@ -242,20 +244,21 @@ public class MonitorTests
     {
         static TrainingLog Log(double firstLayer)
         {
-            var log = new TrainingLog();
+            var monitor = new ParameterGradientMonitor();
+            var log = new TrainingLog([monitor]);
             log.Steps.Add(new StepMetrics(10, 0.1, 1, false, null, 1));
-            log.ParameterGradients.Add(new ParameterGradient(10, "encoder.blocks.0.w", firstLayer) { Layer = 1 });
-            log.ParameterGradients.Add(new ParameterGradient(10, "encoder.blocks.1.w", 0.3) { Layer = 2 });
-            log.ParameterGradients.Add(new ParameterGradient(10, "encoder.blocks.2.w", 1) { Layer = 3 });
-            log.ParameterGradients.Add(new ParameterGradient(10, "head.weight", 2) { Layer = 4 });
+            monitor.Records.Add(new ParameterGradient(10, "encoder.blocks.0.w", firstLayer) { Layer = 1 });
+            monitor.Records.Add(new ParameterGradient(10, "encoder.blocks.1.w", 0.3) { Layer = 2 });
+            monitor.Records.Add(new ParameterGradient(10, "encoder.blocks.2.w", 1) { Layer = 3 });
+            monitor.Records.Add(new ParameterGradient(10, "head.weight", 2) { Layer = 4 });
             return log;
         }
         var thresholds = new DiagnosisThresholds();
-        var vanishing = Diagnosis.Diagnose(TrainingStatus.Completed, Log(1e-5), null, thresholds);
+        var vanishing = GradientVerdicts.Diagnose(TrainingStatus.Completed, Log(1e-5), null, thresholds);
         Assert.Equal("vanishing", vanishing.Verdict);
         Assert.Contains("through depth", vanishing.Evidence);
         Assert.Contains("1E-05", vanishing.Evidence);
-        Assert.Equal("exploding", Diagnosis.Diagnose(TrainingStatus.Completed, Log(1e4), null, thresholds).Verdict);
-        Assert.Equal("healthy", Diagnosis.Diagnose(TrainingStatus.Completed, Log(0.5), null, thresholds).Verdict);
+        Assert.Equal("exploding", GradientVerdicts.Diagnose(TrainingStatus.Completed, Log(1e4), null, thresholds).Verdict);
+        Assert.Equal("healthy", GradientVerdicts.Diagnose(TrainingStatus.Completed, Log(0.5), null, thresholds).Verdict);
     }
 }

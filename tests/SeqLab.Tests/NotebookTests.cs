@@ -58,6 +58,8 @@ public class NotebookTests(ITestOutputHelper output)
             code.Add(string.Join('\n', lines));
         }
 
+        // Notebooks that run a batch start the seqlab CLI as a process, as a user would; here it is the one the tests built.
+        Environment.SetEnvironmentVariable("SEQLAB_CLI", Path.Combine(AppContext.BaseDirectory, "seqlab"));
         var options = ScriptOptions.Default.AddReferences(references.Distinct())
             .AddImports("System", "System.Linq", "System.Collections.Generic", "System.Threading.Tasks", "System.Text");
         ScriptState<object>? state = null;

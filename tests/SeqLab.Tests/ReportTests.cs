@@ -65,12 +65,12 @@ public class ReportTests(ITestOutputHelper output)
         string[] With(params string[] extra) => [.. CommonCharts, .. extra];
         var charts = new Dictionary<string, string[]>
         {
-            ["lstm-2-layers"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum", "gate-saturation", "gate-activation"]),
+            ["lstm-2-layers"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum", "gate-saturation", "gate-activation", "activation-saturation", "activation-over-time"]),
             ["transformer"] = With([.. TimeCharts, "attention-entropy", "attention-l1-h1", "attention-l1-h2", "attention-l2-h1", "attention-l2-h2"]),
-            ["order-gru"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum", "gate-saturation", "gate-activation", "confusion"]),
-            ["forecast-gru"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum", "gate-saturation", "gate-activation", "forecast"]),
-            ["text-lstm"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum", "gate-saturation", "gate-activation"]),
-            ["diverging"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum"]), // NaN and ∞ in its logs must not break the page
+            ["order-gru"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum", "gate-saturation", "gate-activation", "activation-saturation", "activation-over-time", "confusion"]),
+            ["forecast-gru"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum", "gate-saturation", "gate-activation", "activation-saturation", "activation-over-time", "forecast"]),
+            ["text-lstm"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum", "gate-saturation", "gate-activation", "activation-saturation", "activation-over-time"]),
+            ["diverging"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum", "activation-saturation", "activation-over-time"]), // NaN and ∞ in its logs must not break the page
             [""] = ["profiles-end", "profiles-start", "validation-loss", "test-loss"],
         };
         return (Path.Combine(folder, "runs", "reports"), charts);

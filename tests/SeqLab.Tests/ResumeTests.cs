@@ -1,7 +1,7 @@
 using SeqLab.Experiments.Config;
 using SeqLab.Experiments.Results;
 using SeqLab.Experiments.Running;
-using SeqLab.Experiments.Training;
+using SeqLab.Training;
 
 namespace SeqLab.Tests;
 

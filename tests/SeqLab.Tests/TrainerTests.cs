@@ -1,5 +1,5 @@
 using SeqLab.Data.Synthetic;
-using SeqLab.Experiments.Training;
+using SeqLab.Training;
 using SeqLab.Models;
 using SeqLab.Models.Recurrent;
 using TorchSharp;
@@ -33,7 +33,7 @@ public class TrainerTests(ITestOutputHelper output)
         var rnn = Train(RecurrentKind.RnnTanh, length: 100, steps: 1, seed);
         var lstm = Train(RecurrentKind.Lstm, length: 100, steps: 1, seed);
 
-        var profile = rnn.Log.TimeGradients.Where(g => g.Step == 1).OrderBy(g => g.TimeStep).ToList();
+        var profile = rnn.Log.TimeGradients().Where(g => g.Step == 1).OrderBy(g => g.TimeStep).ToList();
         Assert.Equal(Enumerable.Range(1, 100), profile.Select(g => g.TimeStep));
         Assert.All(profile, g => Assert.True(g.Norm >= 0 && double.IsFinite(g.Norm)));
         double first = profile[0].Norm, last = profile[^1].Norm;
@@ -54,7 +54,7 @@ public class TrainerTests(ITestOutputHelper output)
         var outcome = Train(RecurrentKind.Lstm, length: 12, steps: 1, seed: 4, clip: 1e-3, prebuilt: model);
 
         var step = Assert.Single(outcome.Log.Steps);
-        var perParameter = outcome.Log.ParameterGradients.Where(p => p.Step == 1).ToList();
+        var perParameter = outcome.Log.ParameterGradients().Where(p => p.Step == 1).ToList();
         Assert.Equal(model.NamedParameters().Select(p => p.Name), perParameter.Select(p => p.Parameter));
         Assert.Contains("encoder.recurrent.weight_hh_l0", perParameter.Select(p => p.Parameter));
         double fromParts = Math.Sqrt(perParameter.Sum(p => p.Norm * p.Norm));
@@ -74,7 +74,7 @@ public class TrainerTests(ITestOutputHelper output)
         foreach (var step in outcome.Log.Steps)
         {
             Assert.False(step.Clipped);
-            double fromParts = Math.Sqrt(outcome.Log.ParameterGradients.Where(p => p.Step == step.Step).Sum(p => p.Norm * p.Norm));
+            double fromParts = Math.Sqrt(outcome.Log.ParameterGradients().Where(p => p.Step == step.Step).Sum(p => p.Norm * p.Norm));
             Assert.Equal(step.GradNorm, fromParts, 4);
         }
     }
@@ -95,7 +95,7 @@ public class TrainerTests(ITestOutputHelper output)
         var b = Train(RecurrentKind.RnnTanh, length: 20, steps: 30, seed: 7, logEvery: 10, evalEvery: 10);
         var c = Train(RecurrentKind.RnnTanh, length: 20, steps: 30, seed: 8, logEvery: 10, evalEvery: 10);
         Assert.Equal(a.Log.Steps.Select(s => (s.TrainLoss, s.GradNorm, s.ValidationLoss)), b.Log.Steps.Select(s => (s.TrainLoss, s.GradNorm, s.ValidationLoss)));
-        Assert.Equal(a.Log.TimeGradients, b.Log.TimeGradients);
+        Assert.Equal(a.Log.TimeGradients(), b.Log.TimeGradients());
         Assert.Equal(a.TestLoss, b.TestLoss);
         Assert.NotEqual(a.Log.Steps.Select(s => s.TrainLoss), c.Log.Steps.Select(s => s.TrainLoss));
     }

@@ -1,5 +1,5 @@
 using SeqLab.Data.Synthetic;
-using SeqLab.Experiments.Training;
+using SeqLab.Training;
 using SeqLab.Models.Recurrent;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,3 +1,4 @@
+using SeqLab.Runtime.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,7 +35,7 @@ public sealed record SequenceBatch(Tensor Inputs, Tensor Targets, Tensor? Length
     /// <summary>[batch, time] boolean mask, true at valid (non-padded) steps.</summary>
     public Tensor Mask()
     {
-        if (!PaddedAtStart || Lengths is null) return ValidMask(Lengths, Size, Length, Inputs.device);
+        if (!PaddedAtStart || Lengths is null) return LengthMask.Valid(Lengths, Size, Length, Inputs.device);
         using var scope = NewDisposeScope();
         var steps = arange(Length, device: Inputs.device).unsqueeze(0);
         return steps.ge((Length - Lengths.to(Inputs.device)).unsqueeze(1)).MoveToOuterDisposeScope();
@@ -42,15 +43,6 @@ public sealed record SequenceBatch(Tensor Inputs, Tensor Targets, Tensor? Length
 
     /// <summary>Share of padded steps: 1 − Σ lengths / (batch × time).</summary>
     public double PaddingFraction => Lengths is null ? 0 : 1 - Lengths.sum().item<long>() / (double)(Size * Length);
-
-    /// <summary>[batch, time] boolean mask that is true where the step index is below the sequence's length (all true when <paramref name="lengths"/> is null).</summary>
-    public static Tensor ValidMask(Tensor? lengths, long batch, long time, Device? device = null)
-    {
-        if (lengths is null) return ones([batch, time], ScalarType.Bool, device);
-        using var scope = NewDisposeScope();
-        var steps = arange(time, device: device).unsqueeze(0);
-        return steps.lt(lengths.to(device ?? CPU).unsqueeze(1)).MoveToOuterDisposeScope();
-    }
 
     /// <summary>A copy of the first <paramref name="count"/> sequences (all of them when there are fewer), trimmed to their longest length.</summary>
     public SequenceBatch Take(int count)

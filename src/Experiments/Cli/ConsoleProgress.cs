@@ -1,7 +1,8 @@
 using System.Globalization;
 using SeqLab.Experiments.Results;
 using SeqLab.Experiments.Running;
-using SeqLab.Experiments.Training;
+using SeqLab.Training;
+using SeqLab.Training.Logging;
 using Spectre.Console;
 
 namespace SeqLab.Experiments.Cli;

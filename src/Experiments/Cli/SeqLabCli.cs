@@ -268,7 +268,7 @@ public static class SeqLabCli
             table.AddRow(
                 Markup.Escape(s.Name), Markup.Escape(s.Model), Markup.Escape(s.Dataset), Markup.Escape(s.Status),
                 Number(s.TestLoss, "F4"), Number(s.BaselineLoss, "F4"), Number(s.TestLoss / s.BaselineLoss, "F3"), Markup.Escape(metric),
-                $"{Number(s.GradientRatioFirst, "E1")} → {Number(s.GradientRatioLast, "E1")}",
+                $"{Number(s.Diagnostic("gradient_ratio_first"), "E1")} → {Number(s.Diagnostic("gradient_ratio_last"), "E1")}",
                 Markup.Escape(s.Verdict), $"{s.ClipFraction:P0}", $"{s.WallSeconds:F1} s");
         }
         return table;

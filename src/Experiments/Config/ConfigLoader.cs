@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using SeqLab.Experiments.Training;
+using SeqLab.Training;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

@@ -1,4 +1,4 @@
-using SeqLab.Experiments.Training;
+using SeqLab.Training;
 
 namespace SeqLab.Experiments.Config;
 

@@ -21,7 +21,7 @@ public static class BatchCharts
         var charts = new List<GenericChart>();
         foreach (var experiment in experiments)
         {
-            if (experiment.TimeGradients is not { Count: > 0 } table) continue;
+            if (experiment.Table("grad_time.csv") is not { Count: > 0 } table) continue;
             var steps = table.Rows.Select(g => table.Integer(g, "step")).Distinct().ToList();
             int step = last ? steps.Max() : steps.Min();
             var profile = table.Rows.Where(g => table.Integer(g, "step") == step).OrderBy(g => table.Integer(g, "time_step")).ToList();
@@ -45,7 +45,7 @@ public static class BatchCharts
         var charts = new List<GenericChart>();
         foreach (var experiment in experiments)
         {
-            if (experiment.Evaluation is not { } table) continue;
+            if (experiment.Table("evaluation.csv") is not { } table) continue;
             var rows = table.Rows.Where(e => table.Text(e, "split") == "validation" && table.Text(e, "metric") == "loss").ToList();
             if (rows.Count > 0)
                 charts.Add(ExperimentCharts.Line(rows.Select(e => table.Number(e, "step")), rows.Select(e => table.Number(e, "value")), experiment.Summary.Name, markers: true));

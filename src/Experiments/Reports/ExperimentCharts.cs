@@ -10,15 +10,8 @@ public static class ExperimentCharts
     internal const int Width = 960, Height = 420;
     const int MaxPoints = 2000, MaxHeatmapRows = 300; // a page stays a few MB however long the run
 
-    /// <summary>Every chart that applies to <paramref name="results"/>, in reading order.</summary>
-    public static IReadOnlyList<ReportFigure> All(ExperimentResults results) =>
-        new[]
-        {
-            Loss(results), GradientNorm(results), LayerFlow(results), DepthFlow(results), UpdateRatios(results),
-            TimeProfile(results), TimeHeatmap(results), HiddenProfile(results), HiddenHeatmap(results), Spectrum(results),
-            GateSaturation(results), GateActivation(results), AttentionEntropy(results),
-            Forecast(results), Confusion(results),
-        }.OfType<ReportFigure>().Concat(AttentionMaps(results)).ToList();
+    /// <summary>Every chart that applies to <paramref name="results"/>, in reading order (see <see cref="ChartRegistry"/>).</summary>
+    public static IReadOnlyList<ReportFigure> All(ExperimentResults results) => ChartRegistry.For(results);
 
     /// <summary>Every n-th row so that at most <paramref name="max"/> remain (always keeping the last).</summary>
     internal static List<T> Thin<T>(IReadOnlyList<T> rows, int max = MaxPoints)
@@ -49,12 +42,12 @@ public static class ExperimentCharts
     internal static GenericChart Reference(double from, double to, double value, string name) =>
         Line([from, to], [value, value], name, dash: StyleParam.DrawingStyle.Dash);
 
-    static ReportFigure? Loss(ExperimentResults r)
+    internal static ReportFigure? Loss(ExperimentResults r)
     {
-        if (r.Metrics is not { Count: > 0 } metrics) return null;
+        if (r.Table("metrics.csv") is not { Count: > 0 } metrics) return null;
         var rows = Thin(metrics.Rows);
         var charts = new List<GenericChart> { Line(rows.Select(m => metrics.Number(m, "step")), rows.Select(m => metrics.Number(m, "train_loss")), "train (mini-batch)") };
-        if (r.Evaluation is { } evaluation)
+        if (r.Table("evaluation.csv") is { } evaluation)
         {
             var validation = evaluation.Rows.Where(e => evaluation.Text(e, "split") == "validation" && evaluation.Text(e, "metric") == "loss").ToList();
             if (validation.Count > 0)
@@ -68,9 +61,9 @@ public static class ExperimentCharts
             Styled(Chart.Combine(charts), "step", "loss", logY: positive));
     }
 
-    static ReportFigure? GradientNorm(ExperimentResults r)
+    internal static ReportFigure? GradientNorm(ExperimentResults r)
     {
-        if (r.Metrics is not { Count: > 0 } metrics) return null;
+        if (r.Table("metrics.csv") is not { Count: > 0 } metrics) return null;
         var rows = Thin(metrics.Rows);
         var steps = rows.Select(m => metrics.Number(m, "step")).ToList();
         var charts = new List<GenericChart> { Line(steps, rows.Select(m => metrics.Number(m, "grad_norm")), "before clipping") };
@@ -82,9 +75,9 @@ public static class ExperimentCharts
             Styled(Chart.Combine(charts), "step", "‖g‖₂", logY: true));
     }
 
-    static ReportFigure? LayerFlow(ExperimentResults r)
+    internal static ReportFigure? LayerFlow(ExperimentResults r)
     {
-        if (r.ParameterGradients is not { Count: > 0 } table || !table.Has("grad_mean_abs")) return null;
+        if (r.Table("grad_params.csv") is not { Count: > 0 } table || !table.Has("grad_mean_abs")) return null;
         int last = table.Rows.Max(p => table.Integer(p, "step")), first = table.Rows.Min(p => table.Integer(p, "step"));
         var charts = new List<GenericChart>();
         foreach (var (step, label) in new[] { (first, "first logged step"), (last, "last logged step") }.Distinct())
@@ -99,20 +92,20 @@ public static class ExperimentCharts
             Chart.Combine(charts).WithXAxisStyle<double, double, string>(TitleText: "parameter").WithYAxisStyle<double, double, string>(TitleText: "|g|", AxisType: StyleParam.AxisType.Log).WithSize(Width, 520));
     }
 
-    static ReportFigure? DepthFlow(ExperimentResults r)
+    internal static ReportFigure? DepthFlow(ExperimentResults r)
     {
-        if (r.LayerGradients is not { Count: > 0 } table) return null;
+        if (r.Table("grad_layers.csv") is not { Count: > 0 } table) return null;
         var charts = table.Rows.GroupBy(l => (Layer: table.Integer(l, "layer"), Depth: table.Text(l, "depth"))).OrderBy(g => g.Key.Layer)
             .Select(g => Thin(g.ToList())).Select(g => Line(g.Select(l => table.Number(l, "step")), g.Select(l => table.Number(l, "grad_norm")), table.Text(g[0], "depth"), markers: true)).ToList();
-        string ratio = r.Summary.DepthRatioLast is double d ? $" At the end, ‖g layer 1‖/‖g layer L‖ = {d:G3}." : "";
+        string ratio = r.Summary.Diagnostic("depth_ratio_last") is double d ? $" At the end, ‖g layer 1‖/‖g layer L‖ = {d:G3}." : "";
         return new ReportFigure("depth-flow", "Gradient norm by depth over training",
             $"√Σ‖g‖² of each layer's tensors (input, encoder layers, output) on every logged step.{ratio}",
             Styled(Chart.Combine(charts), "step", "‖g‖₂", logY: true));
     }
 
-    static ReportFigure? UpdateRatios(ExperimentResults r)
+    internal static ReportFigure? UpdateRatios(ExperimentResults r)
     {
-        if (r.ParameterGradients is not { Count: > 0 } table || !table.Has("update_ratio")) return null;
+        if (r.Table("grad_params.csv") is not { Count: > 0 } table || !table.Has("update_ratio")) return null;
         var charts = table.Rows.GroupBy(p => table.Text(p, "parameter")).Select(g => (g.Key, Rows: Thin(g.ToList())))
             .Select(g => Line(g.Rows.Select(p => table.Number(p, "step")), g.Rows.Select(p => table.Number(p, "update_ratio")), g.Key)).ToList();
         double first = table.Rows.Min(p => table.Number(p, "step")), last = table.Rows.Max(p => table.Number(p, "step"));
@@ -130,21 +123,21 @@ public static class ExperimentCharts
         return new[] { 0, all.Count / 4, all.Count / 2, 3 * all.Count / 4, all.Count - 1 }.Select(i => all[i]).Distinct().ToList();
     }
 
-    static ReportFigure? TimeProfile(ExperimentResults r)
+    internal static ReportFigure? TimeProfile(ExperimentResults r)
     {
-        if (r.TimeGradients is not { Count: > 0 } table) return null;
+        if (r.Table("grad_time.csv") is not { Count: > 0 } table) return null;
         var byStep = table.Rows.GroupBy(g => table.Integer(g, "step")).ToDictionary(g => g.Key, g => g.OrderBy(x => table.Integer(x, "time_step")).ToList());
         var charts = ProfileSteps(byStep.Keys).Select(step =>
             Line(byStep[step].Select(g => table.Number(g, "time_step")), byStep[step].Select(g => table.Number(g, "grad_norm")), $"step {step}")).ToList();
-        string halfLife = r.Summary.GradientHalfLifeLast is double h ? $" Gradient half-life at the end: {(double.IsInfinity(h) ? "no decay" : $"{h:G3} steps")}." : "";
+        string halfLife = r.Summary.Diagnostic("gradient_half_life_last") is double h ? $" Gradient half-life at the end: {(double.IsInfinity(h) ? "no decay" : $"{h:G3} steps")}." : "";
         return new ReportFigure("gradient-over-time", "Gradient over time: ‖∂L/∂x_t‖",
             $"How much of the loss gradient reaches the input at each time step t (mean over the batch), at several points of training. A line that falls steeply to the left is a vanishing gradient: early inputs cannot be learned from.{halfLife}",
             Styled(Chart.Combine(charts), "time step t", "‖∂L/∂x_t‖", logY: true));
     }
 
-    static ReportFigure? TimeHeatmap(ExperimentResults r)
+    internal static ReportFigure? TimeHeatmap(ExperimentResults r)
     {
-        if (r.TimeGradients is not { Count: > 0 } table) return null;
+        if (r.Table("grad_time.csv") is not { Count: > 0 } table) return null;
         var byStep = Thin(table.Rows.GroupBy(g => table.Integer(g, "step")).OrderBy(g => g.Key).ToList(), MaxHeatmapRows);
         var times = byStep[0].Select(g => table.Integer(g, "time_step")).Order().ToList();
         var z = byStep.Select(g => g.OrderBy(x => table.Integer(x, "time_step")).Select(x => table.Number(x, "grad_norm")).Select(v => v > 0 ? Math.Log10(v) : double.NaN).ToList()).ToList();
@@ -154,9 +147,9 @@ public static class ExperimentCharts
             Styled(chart, "time step t", "training step"));
     }
 
-    static ReportFigure? HiddenProfile(ExperimentResults r)
+    internal static ReportFigure? HiddenProfile(ExperimentResults r)
     {
-        if (r.HiddenGradients is not { Count: > 0 } table) return null;
+        if (r.Table("grad_hidden.csv") is not { Count: > 0 } table) return null;
         var steps = table.Rows.Select(h => table.Integer(h, "step")).Distinct().Order().ToList();
         var charts = new List<GenericChart>();
         foreach (int step in new[] { steps[0], steps[^1] }.Distinct())
@@ -168,9 +161,9 @@ public static class ExperimentCharts
             Styled(Chart.Combine(charts), "time step t", "‖∂L/∂h_t‖", logY: true));
     }
 
-    static ReportFigure? HiddenHeatmap(ExperimentResults r)
+    internal static ReportFigure? HiddenHeatmap(ExperimentResults r)
     {
-        if (r.HiddenGradients is not { Count: > 0 } table) return null;
+        if (r.Table("grad_hidden.csv") is not { Count: > 0 } table) return null;
         // The first layer's forward direction: the path from the earliest inputs, recurrence included.
         var byStep = table.Rows.Where(h => table.Integer(h, "layer") == 1 && table.Text(h, "direction") == "forward")
             .GroupBy(h => table.Integer(h, "step")).OrderBy(g => g.Key).ToList();
@@ -179,15 +172,15 @@ public static class ExperimentCharts
         var times = byStep[0].Select(h => table.Integer(h, "time_step")).Order().ToList();
         var z = byStep.Select(g => g.OrderBy(h => table.Integer(h, "time_step")).Select(h => table.Number(h, "grad_norm")).Select(v => v > 0 ? Math.Log10(v) : double.NaN).ToList()).ToList();
         var chart = Chart.Heatmap<double, int, int, string>(zData: z, X: times, Y: byStep.Select(g => g.Key).ToList(), Name: "log10 ‖∂L/∂h_t‖", ColorScale: StyleParam.Colorscale.Viridis);
-        string halfLife = r.Summary.HiddenHalfLifeLast is double h ? $" Half-life at the last monitored step: {(double.IsInfinity(h) ? "no decay" : $"{h:G3} steps")}." : "";
+        string halfLife = r.Summary.Diagnostic("hidden_half_life_last") is double h ? $" Half-life at the last monitored step: {(double.IsInfinity(h) ? "no decay" : $"{h:G3} steps")}." : "";
         return new ReportFigure("hidden-heatmap", "‖∂L/∂h_t‖ over time and training",
             $"log₁₀ ‖∂L/∂h_t‖ of the first layer (forward direction) for every time step (x) on every monitored step (y).{halfLife}",
             Styled(chart, "time step t", "training step"));
     }
 
-    static ReportFigure? Spectrum(ExperimentResults r)
+    internal static ReportFigure? Spectrum(ExperimentResults r)
     {
-        if (r.Spectrum is not { Count: > 0 } table) return null;
+        if (r.Table("spectrum.csv") is not { Count: > 0 } table) return null;
         var charts = table.Rows.GroupBy(s => (Parameter: table.Text(s, "parameter"), Gate: table.Integer(s, "gate"))).Select(g => (g.Key, Rows: Thin(g.ToList())))
             .Select(g => Line(g.Rows.Select(s => table.Number(s, "step")), g.Rows.Select(s => table.Number(s, "largest_singular_value")), $"{g.Key.Parameter} block {g.Key.Gate}")).ToList();
         double first = table.Rows.Min(s => table.Number(s, "step")), last = table.Rows.Max(s => table.Number(s, "step"));
@@ -197,9 +190,9 @@ public static class ExperimentCharts
             Styled(Chart.Combine(charts), "step", "largest singular value"));
     }
 
-    static ReportFigure? GateSaturation(ExperimentResults r)
+    internal static ReportFigure? GateSaturation(ExperimentResults r)
     {
-        if (r.GateSaturation is not { Count: > 0 } table) return null;
+        if (r.Table("gate_saturation.csv") is not { Count: > 0 } table) return null;
         var charts = new List<GenericChart>();
         foreach (var g in table.Rows.GroupBy(s => (Layer: table.Integer(s, "layer"), Direction: table.Text(s, "direction"), Gate: table.Text(s, "gate"))))
         {
@@ -212,9 +205,9 @@ public static class ExperimentCharts
             Styled(Chart.Combine(charts), "step", "fraction of activations"));
     }
 
-    static ReportFigure? GateActivation(ExperimentResults r)
+    internal static ReportFigure? GateActivation(ExperimentResults r)
     {
-        if (r.Gates is not { Count: > 0 } table) return null;
+        if (r.Table("gates.csv") is not { Count: > 0 } table) return null;
         int last = table.Rows.Max(g => table.Integer(g, "step"));
         var charts = table.Rows.Where(g => table.Integer(g, "step") == last)
             .GroupBy(g => (Layer: table.Integer(g, "layer"), Direction: table.Text(g, "direction"), Gate: table.Text(g, "gate")))
@@ -224,9 +217,9 @@ public static class ExperimentCharts
             Styled(Chart.Combine(charts), "time step t", "mean activation"));
     }
 
-    static ReportFigure? AttentionEntropy(ExperimentResults r)
+    internal static ReportFigure? AttentionEntropy(ExperimentResults r)
     {
-        if (r.AttentionEntropy is not { Count: > 0 } table) return null;
+        if (r.Table("attention_entropy.csv") is not { Count: > 0 } table) return null;
         var charts = table.Rows.GroupBy(e => (Layer: table.Integer(e, "layer"), Head: table.Integer(e, "head")))
             .Select(g => Line(g.Select(e => table.Number(e, "step")), g.Select(e => table.Number(e, "entropy")), $"layer {g.Key.Layer} head {g.Key.Head}", markers: true)).ToList();
         var uniform = table.Rows.GroupBy(e => table.Integer(e, "step")).Select(g => (Step: g.Key, Value: table.Number(g.First(), "uniform_entropy"))).ToList();
@@ -236,9 +229,9 @@ public static class ExperimentCharts
             Styled(Chart.Combine(charts), "step", "entropy (nats)"));
     }
 
-    static IEnumerable<ReportFigure> AttentionMaps(ExperimentResults r)
+    internal static IEnumerable<ReportFigure> AttentionMaps(ExperimentResults r)
     {
-        if (r.Attention is not { Count: > 0 } table) yield break;
+        if (r.Table("attention.csv") is not { Count: > 0 } table) yield break;
         int last = table.Rows.Max(w => table.Integer(w, "step"));
         foreach (var map in table.Rows.Where(w => table.Integer(w, "step") == last).GroupBy(w => (Layer: table.Integer(w, "layer"), Head: table.Integer(w, "head"))).Take(8))
         {
@@ -254,9 +247,9 @@ public static class ExperimentCharts
         }
     }
 
-    static ReportFigure? Confusion(ExperimentResults r)
+    internal static ReportFigure? Confusion(ExperimentResults r)
     {
-        if (r.Confusion is not { Count: > 0 } table) return null;
+        if (r.Table("confusion.csv") is not { Count: > 0 } table) return null;
         int classes = table.Rows.Max(c => Math.Max(table.Integer(c, "actual"), table.Integer(c, "predicted"))) + 1;
         var z = new double[classes][];
         for (int a = 0; a < classes; a++) z[a] = new double[classes];
@@ -268,9 +261,9 @@ public static class ExperimentCharts
             chart.WithXAxisStyle<double, double, string>(TitleText: "predicted").WithYAxisStyle<double, double, string>(TitleText: "actual").WithSize(560, 520));
     }
 
-    static ReportFigure? Forecast(ExperimentResults r)
+    internal static ReportFigure? Forecast(ExperimentResults r)
     {
-        if (r.Forecast is not { Count: > 0 } table) return null;
+        if (r.Table("forecast.csv") is not { Count: > 0 } table) return null;
         var charts = new List<GenericChart>();
         foreach (var series in table.Rows.GroupBy(f => table.Text(f, "series")))
         {

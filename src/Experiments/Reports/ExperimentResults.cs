@@ -19,32 +19,12 @@ public sealed class ExperimentResults
     public required string ConfigYaml { get; init; }
     /// <summary>training.clip_grad_norm from the config, when clipping by norm was on.</summary>
     public double? ClipThreshold { get; init; }
-    /// <summary>metrics.csv: one row per step.</summary>
-    public ResultsTable? Metrics { get; init; }
-    /// <summary>evaluation.csv.</summary>
-    public ResultsTable? Evaluation { get; init; }
-    /// <summary>grad_params.csv.</summary>
-    public ResultsTable? ParameterGradients { get; init; }
-    /// <summary>grad_layers.csv.</summary>
-    public ResultsTable? LayerGradients { get; init; }
-    /// <summary>grad_time.csv: ‖∂L/∂x_t‖.</summary>
-    public ResultsTable? TimeGradients { get; init; }
-    /// <summary>grad_hidden.csv: ‖∂L/∂h_t‖.</summary>
-    public ResultsTable? HiddenGradients { get; init; }
-    /// <summary>gates.csv.</summary>
-    public ResultsTable? Gates { get; init; }
-    /// <summary>gate_saturation.csv.</summary>
-    public ResultsTable? GateSaturation { get; init; }
-    /// <summary>spectrum.csv.</summary>
-    public ResultsTable? Spectrum { get; init; }
-    /// <summary>attention.csv.</summary>
-    public ResultsTable? Attention { get; init; }
-    /// <summary>attention_entropy.csv.</summary>
-    public ResultsTable? AttentionEntropy { get; init; }
-    /// <summary>confusion.csv.</summary>
-    public ResultsTable? Confusion { get; init; }
-    /// <summary>forecast.csv.</summary>
-    public ResultsTable? Forecast { get; init; }
+    /// <summary>Every CSV table of the folder by file name (<c>metrics.csv</c>, <c>grad_time.csv</c>, each monitor's tables, …).</summary>
+    public IReadOnlyDictionary<string, ResultsTable> Tables { get; init; } = new Dictionary<string, ResultsTable>();
+
+    /// <summary>The table in <paramref name="fileName"/>, or null when the run did not write it.</summary>
+    public ResultsTable? Table(string fileName) => Tables.GetValueOrDefault(fileName);
+
     /// <summary>samples.json.</summary>
     public IReadOnlyList<GeneratedSample> Samples { get; init; } = [];
 
@@ -57,7 +37,6 @@ public sealed class ExperimentResults
         if (summary is null) return null;
         string configPath = Path.Combine(folder, "config.yaml");
         string config = File.Exists(configPath) ? File.ReadAllText(configPath) : "";
-        ResultsTable? Table(string name) => ResultsTable.TryRead(Path.Combine(folder, name));
         string samplesPath = Path.Combine(folder, "samples.json");
         return new ExperimentResults
         {
@@ -65,19 +44,9 @@ public sealed class ExperimentResults
             Summary = summary,
             ConfigYaml = config,
             ClipThreshold = ClipThresholdOf(config),
-            Metrics = Table("metrics.csv"),
-            Evaluation = Table("evaluation.csv"),
-            ParameterGradients = Table("grad_params.csv"),
-            LayerGradients = Table("grad_layers.csv"),
-            TimeGradients = Table("grad_time.csv"),
-            HiddenGradients = Table("grad_hidden.csv"),
-            Gates = Table("gates.csv"),
-            GateSaturation = Table("gate_saturation.csv"),
-            Spectrum = Table("spectrum.csv"),
-            Attention = Table("attention.csv"),
-            AttentionEntropy = Table("attention_entropy.csv"),
-            Confusion = Table("confusion.csv"),
-            Forecast = Table("forecast.csv"),
+            Tables = Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal)
+                .Select(path => (Name: Path.GetFileName(path), Table: ResultsTable.TryRead(path)))
+                .Where(t => t.Table is not null).ToDictionary(t => t.Name, t => t.Table!),
             Samples = File.Exists(samplesPath) ? JsonSerializer.Deserialize<List<GeneratedSample>>(File.ReadAllText(samplesPath), Json) ?? [] : [],
         };
     }

@@ -1,3 +1,4 @@
+using SeqLab.Training.Monitors;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -102,7 +103,7 @@ public static partial class HtmlReport
             var s = e.Summary;
             body.Append($"<tr><td><a href=\"{Escape(Uri.EscapeDataString(Path.GetFileName(e.Folder)))}/report.html\">{Escape(s.Name)}</a></td><td>{Escape(s.Description)}</td><td>{Escape(s.Dataset)}</td>")
                 .Append($"<td>{Escape(s.Status)}</td><td class=\"verdict {Escape(s.Verdict)}\">{Escape(s.Verdict)}</td><td>{Number(s.TestLoss)}</td><td>{Number(s.BaselineLoss)}</td>")
-                .Append($"<td>{Number(s.GradientRatioFirst)} → {Number(s.GradientRatioLast)}</td><td>{Number(s.GradientHalfLifeFirst)} → {Number(s.GradientHalfLifeLast)}</td>")
+                .Append($"<td>{Number(s.Diagnostic("gradient_ratio_first"))} → {Number(s.Diagnostic("gradient_ratio_last"))}</td><td>{Number(s.Diagnostic("gradient_half_life_first"))} → {Number(s.Diagnostic("gradient_half_life_last"))}</td>")
                 .Append($"<td>{s.ClipFraction.ToString("P0", CultureInfo.InvariantCulture)}</td><td>{s.WallSeconds.ToString("0", CultureInfo.InvariantCulture)}</td><td class=\"evidence\">{Escape(s.VerdictEvidence.Length > 0 ? s.VerdictEvidence : s.Message ?? "")}</td></tr>\n");
         }
         body.Append("</tbody></table>\n");
@@ -140,17 +141,27 @@ public static partial class HtmlReport
         {
             ("status", s.Status), ("steps", s.Steps.ToString(CultureInfo.InvariantCulture)), ("test loss", Number(s.TestLoss)),
             ("baseline", $"{Number(s.BaselineLoss)} ({s.BaselineName})"), ("final validation loss", Number(s.FinalValidationLoss)),
-            ("‖∂L/∂x₁‖/‖∂L/∂x_T‖ first → last", $"{Number(s.GradientRatioFirst)} → {Number(s.GradientRatioLast)}"),
-            ("gradient half-life first → last (time steps)", $"{Number(s.GradientHalfLifeFirst)} → {Number(s.GradientHalfLifeLast)}"),
         };
-        if (s.HiddenHalfLifeLast is not null || s.HiddenHalfLifeFirst is not null)
-            rows.Add(("‖∂L/∂h_t‖ half-life first → last (time steps)", $"{Number(s.HiddenHalfLifeFirst)} → {Number(s.HiddenHalfLifeLast)}"));
-        if (s.DepthRatioLast is not null) rows.Add(("‖g layer 1‖/‖g layer L‖ first → last", $"{Number(s.DepthRatioFirst)} → {Number(s.DepthRatioLast)}"));
+        // The monitors' headline numbers: x_first and x_last as one "first → last" row, each under the monitor's label.
+        var labels = MonitorRegistry.HeadlineLabels();
+        foreach (var group in s.Diagnostics.Keys.GroupBy(HeadlineStem))
+        {
+            var keys = group.ToList();
+            if (keys.All(key => s.Diagnostic(key) is null)) continue;
+            string label = labels.GetValueOrDefault(group.Key, group.Key.Replace('_', ' '));
+            rows.Add(keys.Count == 2 && keys.Contains(group.Key + "_first") && keys.Contains(group.Key + "_last")
+                ? ($"{label} first → last", $"{Number(s.Diagnostic(group.Key + "_first"))} → {Number(s.Diagnostic(group.Key + "_last"))}")
+                : ($"{label}{(keys[0].EndsWith("_last", StringComparison.Ordinal) ? " at the end" : "")}", Number(s.Diagnostic(keys[0]))));
+        }
         rows.Add(("clipped steps", s.ClipFraction.ToString("P1", CultureInfo.InvariantCulture)));
         rows.Add(("wall time", $"{s.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s"));
         rows.AddRange(s.TestMetrics.Select(m => ($"test {m.Key}", m.Value.ToString("G4", CultureInfo.InvariantCulture))));
         return "<table class=\"numbers\"><tbody>" + string.Concat(rows.Select(r => $"<tr><th>{Escape(r.Item1)}</th><td>{Escape(r.Item2)}</td></tr>")) + "</tbody></table>\n";
     }
+
+    /// <summary>"gradient_ratio_first" → "gradient_ratio": the name a first/last pair shares.</summary>
+    static string HeadlineStem(string key) =>
+        key.EndsWith("_first", StringComparison.Ordinal) ? key[..^6] : key.EndsWith("_last", StringComparison.Ordinal) ? key[..^5] : key;
 
     static string Number(double? value) => value switch
     {

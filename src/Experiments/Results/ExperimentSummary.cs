@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace SeqLab.Experiments.Results;
 
 /// <summary>The headline numbers of one experiment, as written to <c>summary.json</c> and the batch table.</summary>
@@ -14,28 +18,30 @@ namespace SeqLab.Experiments.Results;
 /// <param name="BaselineName">What the baseline is.</param>
 /// <param name="FinalValidationLoss">Last validation loss.</param>
 /// <param name="TestMetrics">The task's test metrics (accuracy, macro-F1, perplexity, forecast errors beside the naive forecast, …).</param>
-/// <param name="GradientRatioFirst">‖∂L/∂x_1‖ / ‖∂L/∂x_T‖ on the first logged step (at initialisation).</param>
-/// <param name="GradientRatioLast">The same ratio on the last logged step.</param>
 /// <param name="ClipFraction">Share of steps on which clipping rescaled the gradient.</param>
 /// <param name="WallSeconds">Training wall time.</param>
 /// <param name="Message">Divergence diagnostics or the error, when not completed.</param>
 public sealed record ExperimentSummary(
     string Name, string Model, string Dataset, string Task, string Description, long Parameters, string Status, int Steps,
     double? TestLoss, double? BaselineLoss, string BaselineName, double? FinalValidationLoss, IReadOnlyDictionary<string, double> TestMetrics,
-    double? GradientRatioFirst, double? GradientRatioLast, double ClipFraction, double WallSeconds, string? Message)
+    double ClipFraction, double WallSeconds, string? Message)
 {
-    /// <summary>Gradient half-life in time steps on the first logged step (null: not measurable; see GradientDiagnostics.HalfLife).</summary>
-    public double? GradientHalfLifeFirst { get; init; }
-    /// <summary>The same on the last logged step.</summary>
-    public double? GradientHalfLifeLast { get; init; }
-    /// <summary>Half-life of ‖∂L/∂h_t‖ (first layer, forward, recurrent path included) on the first monitored step.</summary>
-    public double? HiddenHalfLifeFirst { get; init; }
-    /// <summary>The same on the last monitored step.</summary>
-    public double? HiddenHalfLifeLast { get; init; }
-    /// <summary>‖g of the first encoder layer‖/‖g of the last‖ on the first logged step (null for single-layer encoders).</summary>
-    public double? DepthRatioFirst { get; init; }
-    /// <summary>The same on the last logged step.</summary>
-    public double? DepthRatioLast { get; init; }
+    /// <summary>
+    /// The monitors' headline numbers (e.g. <c>gradient_ratio_first</c>, <c>gradient_half_life_last</c>, <c>depth_ratio_last</c>),
+    /// written as top-level keys of <c>summary.json</c> and as columns of the batch table; null where not measurable.
+    /// </summary>
+    [JsonExtensionData]
+    public Dictionary<string, object?> Diagnostics { get; init; } = [];
+
+    /// <summary>The headline number <paramref name="key"/> (infinity kept), or null when absent or not measurable.</summary>
+    public double? Diagnostic(string key) => Diagnostics.GetValueOrDefault(key) switch
+    {
+        double value => value,
+        JsonElement { ValueKind: JsonValueKind.Number } element => element.GetDouble(),
+        JsonElement { ValueKind: JsonValueKind.String } element when double.TryParse(element.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double named) => named,
+        _ => null,
+    };
+
     /// <summary>Gradient-flow verdict: healthy, vanishing, exploding or diverged (empty when the run failed).</summary>
     public string Verdict { get; init; } = "";
     /// <summary>The measurement and threshold behind <see cref="Verdict"/>.</summary>

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SeqLab.Experiments.Config;
-using SeqLab.Experiments.Training;
+using SeqLab.Training;
+using SeqLab.Training.Logging;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -91,53 +92,10 @@ public static class ResultsWriter
             AtomicFile.WriteAllText(Path.Combine(folder, "confusion.csv"), table.ToString());
         }
 
-        int encoderLayers = LayerDepth.EncoderLayers(log.ParameterGradients.Select(p => p.Layer));
-        var parameters = new Csv("step", "parameter", "layer", "depth", "grad_norm", "grad_mean_abs", "grad_max_abs", "weight_norm", "update_ratio");
-        foreach (var p in log.ParameterGradients)
-            parameters.Row(p.Step, p.Parameter, p.Layer, LayerDepth.Label(p.Layer, encoderLayers), p.Norm, p.MeanAbs, p.MaxAbs, p.WeightNorm, p.UpdateRatio);
-        AtomicFile.WriteAllText(Path.Combine(folder, "grad_params.csv"), parameters.ToString());
-
-        var layers = new Csv("step", "layer", "depth", "grad_norm");
-        foreach (var (step, layer, norm) in log.LayerGradients())
-            layers.Row(step, layer, LayerDepth.Label(layer, encoderLayers), norm);
-        AtomicFile.WriteAllText(Path.Combine(folder, "grad_layers.csv"), layers.ToString());
-
-        int length = log.TimeGradients.Count == 0 ? 0 : log.TimeGradients.Max(g => g.TimeStep);
-        var time = new Csv("step", "time_step", "steps_before_end", "grad_norm");
-        foreach (var g in log.TimeGradients)
-            time.Row(g.Step, g.TimeStep, length - g.TimeStep, g.Norm);
-        AtomicFile.WriteAllText(Path.Combine(folder, "grad_time.csv"), time.ToString());
-
-        if (log.HiddenGradients.Count > 0)
-        {
-            var hidden = new Csv("step", "layer", "direction", "time_step", "grad_norm");
-            foreach (var h in log.HiddenGradients) hidden.Row(h.Step, h.Layer, h.Reverse ? "backward" : "forward", h.TimeStep, h.Norm);
-            AtomicFile.WriteAllText(Path.Combine(folder, "grad_hidden.csv"), hidden.ToString());
-        }
-        if (log.GateActivations.Count > 0)
-        {
-            var gates = new Csv("step", "layer", "direction", "gate", "time_step", "mean");
-            foreach (var g in log.GateActivations) gates.Row(g.Step, g.Layer, g.Reverse ? "backward" : "forward", g.Gate, g.TimeStep, g.Mean);
-            AtomicFile.WriteAllText(Path.Combine(folder, "gates.csv"), gates.ToString());
-            var saturation = new Csv("step", "layer", "direction", "gate", "below_0_1", "above_0_9");
-            foreach (var g in log.GateSaturations) saturation.Row(g.Step, g.Layer, g.Reverse ? "backward" : "forward", g.Gate, g.BelowTenth, g.AboveNineTenths);
-            AtomicFile.WriteAllText(Path.Combine(folder, "gate_saturation.csv"), saturation.ToString());
-        }
-        if (log.AttentionEntropies.Count > 0)
-        {
-            var entropy = new Csv("step", "layer", "head", "entropy", "uniform_entropy");
-            foreach (var e in log.AttentionEntropies) entropy.Row(e.Step, e.Layer, e.Head, e.Entropy, e.UniformEntropy);
-            AtomicFile.WriteAllText(Path.Combine(folder, "attention_entropy.csv"), entropy.ToString());
-            var maps = new Csv("step", "layer", "head", "query", "key", "weight");
-            foreach (var w in log.AttentionMaps) maps.Row(w.Step, w.Layer, w.Head, w.Query, w.Key, w.Weight);
-            AtomicFile.WriteAllText(Path.Combine(folder, "attention.csv"), maps.ToString());
-        }
-        if (log.Spectra.Count > 0)
-        {
-            var spectra = new Csv("step", "parameter", "gate", "largest_singular_value", "spectral_radius");
-            foreach (var r in log.Spectra) spectra.Row(r.Step, r.Parameter, r.Gate, r.LargestSingularValue, r.SpectralRadius);
-            AtomicFile.WriteAllText(Path.Combine(folder, "spectrum.csv"), spectra.ToString());
-        }
+        // Each monitor writes its own tables.
+        foreach (var monitor in log.Monitors)
+            foreach (var table in monitor.Tables())
+                AtomicFile.WriteAllText(Path.Combine(folder, table.FileName), table.Content.ToString());
 
         if (showcase?.Forecasts.Count > 0)
         {
@@ -184,13 +142,13 @@ public static class ResultsWriter
     public static void WriteBatchSummary(string batchFolder, IReadOnlyList<ExperimentSummary> summaries)
     {
         AtomicFile.WriteAllText(Path.Combine(batchFolder, "summary.json"), JsonSerializer.Serialize(summaries, Json));
-        var csv = new Csv("name", "model", "dataset", "task", "status", "verdict", "steps", "test_loss", "baseline_loss", "final_validation_loss",
-            "gradient_ratio_first", "gradient_ratio_last", "gradient_half_life_first", "gradient_half_life_last", "hidden_half_life_first", "hidden_half_life_last", "depth_ratio_first", "depth_ratio_last", "clip_fraction", "wall_seconds", "parameters",
-            "verdict_evidence", "message");
+        // The monitors' headline numbers, in the order they first appear (the registry's order).
+        var diagnostics = summaries.SelectMany(s => s.Diagnostics.Keys).Distinct().ToList();
+        var csv = new Csv(["name", "model", "dataset", "task", "status", "verdict", "steps", "test_loss", "baseline_loss", "final_validation_loss",
+            .. diagnostics, "clip_fraction", "wall_seconds", "parameters", "verdict_evidence", "message"]);
         foreach (var s in summaries)
-            csv.Row(s.Name, s.Model, s.Dataset, s.Task, s.Status, s.Verdict, s.Steps, s.TestLoss, s.BaselineLoss, s.FinalValidationLoss,
-                s.GradientRatioFirst, s.GradientRatioLast, s.GradientHalfLifeFirst, s.GradientHalfLifeLast, s.HiddenHalfLifeFirst, s.HiddenHalfLifeLast, s.DepthRatioFirst, s.DepthRatioLast, s.ClipFraction, s.WallSeconds, s.Parameters,
-                s.VerdictEvidence, s.Message);
+            csv.Row([s.Name, s.Model, s.Dataset, s.Task, s.Status, s.Verdict, s.Steps, s.TestLoss, s.BaselineLoss, s.FinalValidationLoss,
+                .. diagnostics.Select(key => (object?)s.Diagnostic(key)), s.ClipFraction, s.WallSeconds, s.Parameters, s.VerdictEvidence, s.Message]);
         AtomicFile.WriteAllText(Path.Combine(batchFolder, "summary.csv"), csv.ToString());
     }
 }

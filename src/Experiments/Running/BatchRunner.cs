@@ -1,6 +1,9 @@
 using SeqLab.Experiments.Config;
 using SeqLab.Experiments.Results;
-using SeqLab.Experiments.Training;
+using SeqLab.Models;
+using SeqLab.Training;
+using SeqLab.Training.Diagnosis;
+using SeqLab.Training.Logging;
 using TorchSharp;
 
 namespace SeqLab.Experiments.Running;
@@ -57,7 +60,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             int threads = Math.Max(1, training.Threads / Math.Max(1, jobs));
             torch.set_num_threads(threads);
             TaskData data;
-            SeqLab.Models.SequenceModel model;
+            SequenceModel model;
             lock (TorchRandom.Gate)
             {
                 torch.manual_seed(training.Seed);
@@ -87,13 +90,19 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
 
             var summary = Summarise(experiment, task, description, parameterCount, baseline, baselineName, outcome, testMetrics);
             var manifest = RunManifest.Describe(threads, training.Seed, device.ToString(), configFile, started, outcome.WallSeconds);
+            // The trained weights with their options, before the summary marks the experiment finished: ModelFile.Load reads them back.
+            if (outcome.Status == TrainingStatus.Completed)
+            {
+                Directory.CreateDirectory(folder);
+                ModelFile.Save(model, Path.Combine(folder, "model.bin"));
+            }
             ResultsWriter.WriteExperiment(folder, experiment, outcome.Log, summary, manifest, showcase);
             return summary;
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             var summary = new ExperimentSummary(experiment.Name, experiment.Model.Type, experiment.Dataset.Type, task, description, parameterCount, "failed", 0,
-                null, baseline, baselineName, null, new Dictionary<string, double>(), null, null, 0, 0, $"{exception.GetType().Name}: {exception.Message}");
+                null, baseline, baselineName, null, new Dictionary<string, double>(), 0, 0, $"{exception.GetType().Name}: {exception.Message}");
             ResultsWriter.WriteExperiment(folder, experiment, new TrainingLog(), summary);
             return summary;
         }
@@ -102,12 +111,8 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
     static ExperimentSummary Summarise(ExperimentConfig experiment, string task, string description, long parameters, double? baseline, string baselineName,
         TrainingOutcome outcome, IReadOnlyDictionary<string, double> testMetrics)
     {
-        var ratios = outcome.Log.FirstToLastRatios().ToList();
-        var halfLives = outcome.Log.HalfLives().ToList();
-        var depthRatios = outcome.Log.FirstToLastLayerRatios().ToList();
-        var hiddenHalfLives = outcome.Log.HiddenHalfLives().ToList();
         var monitoring = experiment.Monitoring;
-        var verdict = Diagnosis.Diagnose(outcome.Status, outcome.Log, outcome.Divergence,
+        var verdict = GradientVerdicts.Diagnose(outcome.Status, outcome.Log, outcome.Divergence,
             new DiagnosisThresholds(monitoring.VanishingRatio, monitoring.ExplodingRatio, monitoring.ExplodingNorm));
         var steps = outcome.Log.Steps;
         double clipFraction = steps.Count == 0 ? 0 : steps.Count(s => s.Clipped) / (double)steps.Count;
@@ -117,26 +122,13 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             outcome.Status.ToString().ToLowerInvariant(), outcome.StepsRun,
             completed ? outcome.TestLoss : null, baseline, baselineName,
             steps.LastOrDefault(s => s.ValidationLoss is not null)?.ValidationLoss, testMetrics,
-            ratios.Count > 0 ? Finite(ratios[0].Ratio) : null,
-            ratios.Count > 0 ? Finite(ratios[^1].Ratio) : null,
             clipFraction, outcome.WallSeconds, outcome.Divergence)
         {
-            // Infinity (no decay) is kept: it is the answer for a Transformer; NaN (not measurable) becomes null.
-            GradientHalfLifeFirst = halfLives.Count > 0 ? Measured(halfLives[0].HalfLife) : null,
-            GradientHalfLifeLast = halfLives.Count > 0 ? Measured(halfLives[^1].HalfLife) : null,
-            HiddenHalfLifeFirst = hiddenHalfLives.Count > 0 ? Measured(hiddenHalfLives[0].HalfLife) : null,
-            HiddenHalfLifeLast = hiddenHalfLives.Count > 0 ? Measured(hiddenHalfLives[^1].HalfLife) : null,
-            DepthRatioFirst = depthRatios.Count > 0 ? Finite(depthRatios[0].Ratio) : null,
-            DepthRatioLast = depthRatios.Count > 0 ? Finite(depthRatios[^1].Ratio) : null,
+            Diagnostics = outcome.Log.Monitors.SelectMany(m => m.Headlines()).ToDictionary(h => h.Key, h => (object?)h.Value),
             Verdict = verdict.Verdict,
             VerdictEvidence = verdict.Evidence,
         };
     }
-
-    static double? Finite(double value) => double.IsFinite(value) ? value : null;
-
-    /// <summary>NaN (not measurable) as null; infinity (no decay) is kept.</summary>
-    static double? Measured(double value) => double.IsNaN(value) ? null : value;
 
     /// <summary>auto: CUDA when this build of TorchSharp and the machine have it, else the CPU; cuda: CUDA or a clear error.</summary>
     static torch.Device ResolveDevice(string device)

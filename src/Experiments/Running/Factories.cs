@@ -57,12 +57,10 @@ public static class Factories
         _ => throw new ArgumentOutOfRangeException(nameof(dataset), dataset.Type, $"unknown data set; known: {string.Join(", ", Schema.DatasetTypes)}"),
     };
 
-    /// <summary>Evaluation sets get seeds of their own, derived from the experiment seed, so they never coincide with training batches.</summary>
-    static ulong EvaluationSeed(long seed, int which) => unchecked((ulong)(seed * 1_000_003 + 7_919 * which));
-
-    static SequenceBatch Fixed(Func<Generator, SequenceBatch> draw, long seed, int which)
+    /// <summary>A fixed evaluation set drawn from its own generator (see <see cref="EvaluationSeeds"/>).</summary>
+    static SequenceBatch Fixed(Func<Generator, SequenceBatch> draw, ulong seed)
     {
-        using var generator = new Generator(EvaluationSeed(seed, which));
+        using var generator = new Generator(seed);
         return draw(generator);
     }
 
@@ -73,7 +71,7 @@ public static class Factories
             ? (n, g) => AddingProblem.SampleVariable(n, min, d.Length, g)
             : problem.Sample;
         return new TaskData(InputOptions.ForFeatures(AddingProblem.Features), TaskKind.SequenceRegression, 1, (g, _) => draw(batchSize, g),
-            Fixed(g => draw(d.ValidationSize, g), seed, 1), Fixed(g => draw(d.TestSize, g), seed, 2),
+            Fixed(g => draw(d.ValidationSize, g), EvaluationSeeds.Validation(seed)), Fixed(g => draw(d.TestSize, g), EvaluationSeeds.Test(seed)),
             AddingProblem.TrivialBaselineMse, "always predict 1 (MSE 1/6)");
     }
 
@@ -84,7 +82,7 @@ public static class Factories
         SequenceBatch Draw(int n, Generator g) => task.Sample(n, min, d.Length, g);
         double baseline = min == d.Length ? task.MemorylessBaseline : double.NaN;
         return new TaskData(InputOptions.ForTokens(task.VocabularySize, m.EmbeddingSize), TaskKind.StepClassification, task.Classes, (g, _) => Draw(batchSize, g),
-            Fixed(g => Draw(d.ValidationSize, g), seed, 1), Fixed(g => Draw(d.TestSize, g), seed, 2),
+            Fixed(g => Draw(d.ValidationSize, g), EvaluationSeeds.Validation(seed)), Fixed(g => Draw(d.TestSize, g), EvaluationSeeds.Test(seed)),
             baseline, $"memoryless: blanks, then a uniform guess (10 ln 8/(T+20) nats)");
     }
 
@@ -94,7 +92,7 @@ public static class Factories
         int min = d.MinLength ?? d.Length;
         SequenceBatch Draw(int n, Generator g) => task.Sample(n, min, d.Length, g);
         return new TaskData(InputOptions.ForFeatures(TemporalOrder.Features), TaskKind.SequenceClassification, TemporalOrder.Classes, (g, _) => Draw(batchSize, g),
-            Fixed(g => Draw(d.ValidationSize, g), seed, 1), Fixed(g => Draw(d.TestSize, g), seed, 2),
+            Fixed(g => Draw(d.ValidationSize, g), EvaluationSeeds.Validation(seed)), Fixed(g => Draw(d.TestSize, g), EvaluationSeeds.Test(seed)),
             Math.Log(TemporalOrder.Classes), "chance: uniform over the 4 orders (ln 4 nats)");
     }
 
@@ -135,7 +133,7 @@ public static class Factories
         if (model is not SequenceModel language) return TaskShowcase.None;
         const double temperature = 0.8;
         int promptLength = Math.Clamp(context / 2, 1, 64), count = Math.Min(200, 4 * Math.Max(context, 16));
-        using var generator = new Generator(EvaluationSeed(seed, 3));
+        using var generator = new Generator(EvaluationSeeds.Samples(seed));
         var samples = new List<GeneratedSample>();
         for (int i = 0; i < 3 && testIds.Length > promptLength; i++)
         {

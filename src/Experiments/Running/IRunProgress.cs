@@ -1,5 +1,6 @@
 using SeqLab.Experiments.Results;
-using SeqLab.Experiments.Training;
+using SeqLab.Training;
+using SeqLab.Training.Logging;
 
 namespace SeqLab.Experiments.Running;
 

@@ -20,12 +20,12 @@ public static class SequenceLoss
                 return F.cross_entropy(outputs, targets);
             case TaskKind.StepRegression:
                 if (lengths is null) return F.mse_loss(outputs, targets);
-                using (var valid = SeqLab.Data.Batches.SequenceBatch.ValidMask(lengths, outputs.shape[0], outputs.shape[1], outputs.device))
+                using (var valid = SeqLab.Runtime.Tensors.LengthMask.Valid(lengths, outputs.shape[0], outputs.shape[1], outputs.device))
                     return F.mse_loss(outputs[valid], targets[valid]);
             case TaskKind.StepClassification:
             case TaskKind.LanguageModel:
                 if (lengths is null) return F.cross_entropy(outputs.reshape(-1, outputs.shape[2]), targets.reshape(-1));
-                using (var valid = SeqLab.Data.Batches.SequenceBatch.ValidMask(lengths, outputs.shape[0], outputs.shape[1], outputs.device))
+                using (var valid = SeqLab.Runtime.Tensors.LengthMask.Valid(lengths, outputs.shape[0], outputs.shape[1], outputs.device))
                     return F.cross_entropy(outputs[valid], targets[valid]);
             default:
                 throw new ArgumentOutOfRangeException(nameof(task), task, null);

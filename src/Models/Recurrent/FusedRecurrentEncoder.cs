@@ -11,7 +11,7 @@ namespace SeqLab.Models.Recurrent;
 /// Padded batches go through <c>pack_padded_sequence</c>, so padding never influences a result; the summary is the
 /// top layer's final state (both directions concatenated when bidirectional).
 /// </summary>
-public sealed class FusedRecurrentEncoder : nn.Module, ISequenceEncoder
+public sealed class FusedRecurrentEncoder : nn.Module, ISequenceEncoder, SeqLab.Models.Introspection.ILayeredEncoder
 {
     readonly nn.Module recurrent;
     readonly LayerNorm? norm;
@@ -36,6 +36,12 @@ public sealed class FusedRecurrentEncoder : nn.Module, ISequenceEncoder
 
     /// <inheritdoc />
     public int OutputSize => options.HiddenSize * options.Directions;
+
+    /// <inheritdoc />
+    public int Layers => options.Layers;
+
+    /// <inheritdoc />
+    public int? LayerOf(string localName) => RecurrentKinds.LayerOf(localName);
 
     /// <inheritdoc />
     public EncoderOutput Encode(Tensor inputs, Tensor? lengths, RecurrentState? initialState = null)

@@ -26,9 +26,19 @@ public enum RecurrentInitialisation
     Identity,
 }
 
-/// <summary>Gates per recurrent cell kind (rows of W_hh are this many blocks of H).</summary>
-public static class RecurrentKinds
+/// <summary>Gates per recurrent cell kind (rows of W_hh are this many blocks of H), and layers by parameter name.</summary>
+public static partial class RecurrentKinds
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"_l(\d+)(?:_|$)")]
+    private static partial System.Text.RegularExpressions.Regex LayerSuffix();
+
+    /// <summary>The 1-based layer of a recurrent parameter (PyTorch's names: <c>weight_hh_l0</c>, <c>bias_ih_l1_reverse</c>), or null (e.g. the LayerNorm after the stack).</summary>
+    public static int? LayerOf(string localName)
+    {
+        var match = LayerSuffix().Match(localName);
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1 : null;
+    }
+
     /// <summary>4 for LSTM, 3 for GRU, 1 for vanilla RNNs.</summary>
     public static int GateCount(this RecurrentKind kind) => kind switch
     {

@@ -12,7 +12,14 @@ namespace SeqLab.Models.Recurrent;
 /// <param name="Hidden">h_t for every step, each [batch, hidden]; part of the autograd graph, so ∂L/∂h_t can be taken.</param>
 /// <param name="Cell">c_t for every step (LSTM only).</param>
 /// <param name="Gates">Gate activations per step: LSTM <c>input</c>, <c>forget</c>, <c>candidate</c>, <c>output</c>; GRU <c>reset</c>, <c>update</c>, <c>candidate</c>; empty for vanilla RNNs or when not recorded.</param>
-public sealed record DirectionTrace(int Layer, bool Reverse, IReadOnlyList<Tensor> Hidden, IReadOnlyList<Tensor>? Cell, IReadOnlyDictionary<string, IReadOnlyList<Tensor>> Gates);
+public sealed record DirectionTrace(int Layer, bool Reverse, IReadOnlyList<Tensor> Hidden, IReadOnlyList<Tensor>? Cell, IReadOnlyDictionary<string, IReadOnlyList<Tensor>> Gates)
+{
+    /// <summary>
+    /// The pre-activation of the cell's squashing unit per step, each [batch, hidden] — a_t of a vanilla RNN, the LSTM's
+    /// candidate g_t and the GRU's candidate n_t before their tanh (ReLU for <see cref="RecurrentKind.RnnRelu"/>); empty when gates were not recorded.
+    /// </summary>
+    public IReadOnlyList<Tensor> PreActivations { get; init; } = [];
+}
 
 /// <summary>The output of an unrolled pass plus everything computed inside it.</summary>
 public sealed record RecurrentTrace(EncoderOutput Output, IReadOnlyList<DirectionTrace> Directions);
@@ -23,7 +30,7 @@ public sealed record RecurrentTrace(EncoderOutput Output, IReadOnlyList<Directio
 /// outputs and gradients, while exposing h_t, c_t and the gates at every step — what the fused kernels hide.
 /// Padded steps leave the state unchanged and output zeros, matching packed sequences.
 /// </summary>
-public sealed class UnrolledRecurrentEncoder : nn.Module, ISequenceEncoder
+public sealed class UnrolledRecurrentEncoder : nn.Module, ISequenceEncoder, SeqLab.Models.Introspection.ILayeredEncoder
 {
     readonly RecurrentWeights recurrent;
     readonly LayerNorm? norm;
@@ -45,6 +52,12 @@ public sealed class UnrolledRecurrentEncoder : nn.Module, ISequenceEncoder
     public int OutputSize => options.HiddenSize * options.Directions;
 
     /// <inheritdoc />
+    public int Layers => options.Layers;
+
+    /// <inheritdoc />
+    public int? LayerOf(string localName) => RecurrentKinds.LayerOf(localName);
+
+    /// <inheritdoc />
     public EncoderOutput Encode(Tensor inputs, Tensor? lengths, RecurrentState? initialState = null) =>
         Trace(inputs, lengths, initialState, recordGates: false).Output;
 
@@ -54,7 +67,7 @@ public sealed class UnrolledRecurrentEncoder : nn.Module, ISequenceEncoder
         long batch = inputs.shape[0], time = inputs.shape[1];
         int hidden = options.HiddenSize, directions = options.Directions;
         // mask[t] is [batch, 1]: 1 where step t is valid for that sequence.
-        using var validMask = SeqLab.Data.Batches.SequenceBatch.ValidMask(lengths, batch, time, inputs.device);
+        using var validMask = SeqLab.Runtime.Tensors.LengthMask.Valid(lengths, batch, time, inputs.device);
         var masks = Enumerable.Range(0, (int)time).Select(t => validMask[.., t].unsqueeze(1).to(inputs.dtype)).ToList();
 
         var traces = new List<DirectionTrace>();
@@ -77,11 +90,13 @@ public sealed class UnrolledRecurrentEncoder : nn.Module, ISequenceEncoder
                 var cellStates = c is null ? null : new Tensor[time];
                 var stepOutputs = new Tensor[time];
                 var gates = new Dictionary<string, Tensor[]>();
+                var preActivations = recordGates ? new Tensor[time] : null;
                 bool reverse = direction == 1;
                 for (int step = 0; step < time; step++)
                 {
                     int t = reverse ? (int)time - 1 - step : step;
-                    var (hNew, cNew, stepGates) = Cell(layerInput[.., t], h, c, wih, whh, bih, bhh);
+                    var (hNew, cNew, stepGates, preActivation) = Cell(layerInput[.., t], h, c, wih, whh, bih, bhh);
+                    if (preActivations is not null) preActivations[t] = preActivation;
                     var m = masks[t];
                     h = m * hNew + (1 - m) * h;
                     if (c is not null) c = m * cNew! + (1 - m) * c;
@@ -100,7 +115,7 @@ public sealed class UnrolledRecurrentEncoder : nn.Module, ISequenceEncoder
                 finalHidden.Add(h);
                 if (c is not null) finalCell.Add(c);
                 traces.Add(new DirectionTrace(layer, reverse, hiddenStates, cellStates,
-                    gates.ToDictionary(g => g.Key, g => (IReadOnlyList<Tensor>)g.Value)));
+                    gates.ToDictionary(g => g.Key, g => (IReadOnlyList<Tensor>)g.Value)) { PreActivations = preActivations ?? [] });
             }
             layerInput = directions == 1 ? outputs[0] : cat(outputs, 2);
         }
@@ -111,14 +126,20 @@ public sealed class UnrolledRecurrentEncoder : nn.Module, ISequenceEncoder
     }
 
     /// <summary>One step of the cell: PyTorch's equations and gate order.</summary>
-    (Tensor Hidden, Tensor? Cell, IEnumerable<(string, Tensor)> Gates) Cell(Tensor x, Tensor h, Tensor? c, Tensor wih, Tensor whh, Tensor bih, Tensor bhh)
+    (Tensor Hidden, Tensor? Cell, IEnumerable<(string, Tensor)> Gates, Tensor PreActivation) Cell(Tensor x, Tensor h, Tensor? c, Tensor wih, Tensor whh, Tensor bih, Tensor bhh)
     {
         switch (options.Kind)
         {
             case RecurrentKind.RnnTanh:
-                return (tanh(F.linear(x, wih, bih) + F.linear(h, whh, bhh)), null, []);
+            {
+                var pre = F.linear(x, wih, bih) + F.linear(h, whh, bhh);
+                return (tanh(pre), null, [], pre);
+            }
             case RecurrentKind.RnnRelu:
-                return (F.relu(F.linear(x, wih, bih) + F.linear(h, whh, bhh)), null, []);
+            {
+                var pre = F.linear(x, wih, bih) + F.linear(h, whh, bhh);
+                return (F.relu(pre), null, [], pre);
+            }
             case RecurrentKind.Lstm:
             {
                 var chunks = (F.linear(x, wih, bih) + F.linear(h, whh, bhh)).chunk(4, 1);
@@ -127,7 +148,7 @@ public sealed class UnrolledRecurrentEncoder : nn.Module, ISequenceEncoder
                 var candidate = tanh(chunks[2]);
                 var output = sigmoid(chunks[3]);
                 var cNew = forget * c! + input * candidate;
-                return (output * tanh(cNew), cNew, [("input", input), ("forget", forget), ("candidate", candidate), ("output", output)]);
+                return (output * tanh(cNew), cNew, [("input", input), ("forget", forget), ("candidate", candidate), ("output", output)], chunks[2]);
             }
             case RecurrentKind.Gru:
             {
@@ -135,8 +156,9 @@ public sealed class UnrolledRecurrentEncoder : nn.Module, ISequenceEncoder
                 var fromHidden = F.linear(h, whh, bhh).chunk(3, 1);
                 var reset = sigmoid(fromInput[0] + fromHidden[0]);
                 var update = sigmoid(fromInput[1] + fromHidden[1]);
-                var candidate = tanh(fromInput[2] + reset * fromHidden[2]);
-                return ((1 - update) * candidate + update * h, null, [("reset", reset), ("update", update), ("candidate", candidate)]);
+                var pre = fromInput[2] + reset * fromHidden[2];
+                var candidate = tanh(pre);
+                return ((1 - update) * candidate + update * h, null, [("reset", reset), ("update", update), ("candidate", candidate)], pre);
             }
             default:
                 throw new InvalidOperationException("unreachable");

@@ -53,7 +53,7 @@ public sealed class EncoderBlock : nn.Module
 /// learned positions, a stack of <see cref="EncoderBlock"/>s, a key-padding mask for padded batches and an optional causal
 /// mask. Set <see cref="RecordAttention"/> to keep every layer's attention weights of the last forward pass.
 /// </summary>
-public sealed class TransformerEncoder : nn.Module, ISequenceEncoder
+public sealed class TransformerEncoder : nn.Module, ISequenceEncoder, SeqLab.Models.Introspection.ILayeredEncoder, SeqLab.Models.Introspection.IAttentionIntrospection
 {
     readonly Linear? inputProjection;
     readonly Embedding? positions;
@@ -75,6 +75,20 @@ public sealed class TransformerEncoder : nn.Module, ISequenceEncoder
     /// <inheritdoc />
     public int OutputSize => options.ModelSize;
 
+    /// <inheritdoc />
+    public int Layers => options.Layers;
+
+    /// <inheritdoc />
+    public bool Causal => options.Causal;
+
+    /// <inheritdoc />
+    public int? LayerOf(string localName)
+    {
+        if (localName.StartsWith("blocks.", StringComparison.Ordinal))
+            return int.Parse(localName.Split('.')[1], System.Globalization.CultureInfo.InvariantCulture) + 1;
+        return localName.StartsWith("inputProjection.", StringComparison.Ordinal) || localName.StartsWith("positions.", StringComparison.Ordinal) ? 0 : null;
+    }
+
     /// <summary>When true, <see cref="LastAttention"/> keeps each layer's weights [batch, heads, query, key] from the last pass.</summary>
     public bool RecordAttention { get; set; }
 
@@ -89,7 +103,7 @@ public sealed class TransformerEncoder : nn.Module, ISequenceEncoder
         if (time > options.MaxLength) throw new ArgumentException($"sequence of {time} steps is longer than MaxLength {options.MaxLength}");
         var x = inputProjection?.call(inputs) ?? inputs;
         x = x + Positions(time, x.device, x.dtype);
-        using var valid = SeqLab.Data.Batches.SequenceBatch.ValidMask(lengths, batch, time, x.device);
+        using var valid = SeqLab.Runtime.Tensors.LengthMask.Valid(lengths, batch, time, x.device);
         var keyValid = lengths is null ? null : valid;
         var attention = new List<Tensor>();
         foreach (var block in blocks)

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace SeqLab.Experiments.Training;
+namespace SeqLab.Training;
 
 /// <summary>Guards torch's process-wide random generator, which seeding, initialisation and building model twins all draw from.</summary>
 public static class TorchRandom

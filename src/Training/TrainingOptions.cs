@@ -1,4 +1,4 @@
-namespace SeqLab.Experiments.Training;
+namespace SeqLab.Training;
 
 /// <summary>How one experiment trains. Plain values: the config binder fills it, the <see cref="Trainer"/> reads it.</summary>
 /// <param name="Steps">Optimiser steps.</param>

@@ -1,7 +1,7 @@
 using SeqLab.Models;
 using static TorchSharp.torch;
 
-namespace SeqLab.Experiments.Training;
+namespace SeqLab.Training;
 
 /// <summary>The metrics each task reports beside its loss.</summary>
 public static class TaskMetrics
@@ -85,7 +85,7 @@ public static class TaskMetrics
     {
         bool perStep = task is TaskKind.StepRegression or TaskKind.StepClassification;
         if (!perStep || lengths is null) return (outputs, targets);
-        var valid = SeqLab.Data.Batches.SequenceBatch.ValidMask(lengths, outputs.shape[0], outputs.shape[1], outputs.device);
+        var valid = SeqLab.Runtime.Tensors.LengthMask.Valid(lengths, outputs.shape[0], outputs.shape[1], outputs.device);
         return (outputs[valid], targets[valid]);
     }
 }

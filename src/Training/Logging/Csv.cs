@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace SeqLab.Experiments.Results;
+namespace SeqLab.Training.Logging;
 
 /// <summary>Builds tidy CSV text (invariant culture, round-trip numbers, quoted where needed).</summary>
 public sealed class Csv

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace SeqLab.Experiments.Training;
+namespace SeqLab.Training;
 
 /// <summary>Builds optimisers by name and computes the learning rate of every step.</summary>
 public static class Optimisation

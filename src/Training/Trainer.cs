@@ -1,0 +1,253 @@
+using System.Diagnostics;
+using SeqLab.Data.Batches;
+using SeqLab.Models;
+using SeqLab.Models.Heads;
+using SeqLab.Models.Introspection;
+using SeqLab.Training.Callbacks;
+using SeqLab.Training.Logging;
+using SeqLab.Training.Monitors;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SeqLab.Training;
+
+/// <summary>
+/// A minimal supervised training loop for every sequence task: SGD/Adam/AdamW/RMSprop with schedules, L1/L2 penalties,
+/// clipping by norm and value, and truncated BPTT; everything else — monitors, early stopping, checkpoints, TensorBoard —
+/// is a callback (<see cref="ITrainingCallback"/>) run at fixed points of each step. Every step runs inside its own dispose
+/// scope. The trainer owns device placement: batches, evaluation sets and the monitoring batch are moved to its device.
+/// </summary>
+public sealed class Trainer(TrainingOptions training, MonitoringOptions monitoring, Device? device = null)
+{
+    readonly Device device = device ?? CPU;
+
+    /// <summary>
+    /// Trains <paramref name="model"/> on batches from <paramref name="sampleBatch"/>, evaluating on
+    /// <paramref name="validation"/> and finally on <paramref name="test"/>. The caller seeds torch before building the model;
+    /// <paramref name="dataGenerator"/> fixes the order of training batches.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="monitors"/> default to <see cref="MonitorRegistry.CreateDefault"/>; <paramref name="callbacks"/> run after
+    /// them. With <paramref name="folder"/>, a checkpoint found there is loaded first (the run continues after its step),
+    /// one is written every <see cref="TrainingOptions.CheckpointEvery"/> steps and when <paramref name="cancellation"/> stops
+    /// the run, and it is deleted when the run completes: a resumed run ends with the same numbers as an uninterrupted one.
+    /// With <paramref name="statefulPeriod"/> (truncated BPTT), the recurrent state after each step, detached from its graph,
+    /// starts the next step, and is reset to zeros every <paramref name="statefulPeriod"/> steps (a new pass over the streams).
+    /// </remarks>
+    public TrainingOutcome Train(ISequenceModel model, Func<Generator, int, SequenceBatch> sampleBatch, Generator dataGenerator,
+        SequenceBatch validation, SequenceBatch test, StepObserver? observer = null, string? folder = null, CancellationToken cancellation = default,
+        int? statefulPeriod = null, SequenceBatch? monitoringBatch = null, IEnumerable<ITrainingMonitor>? monitors = null, IEnumerable<ITrainingCallback>? callbacks = null)
+    {
+        using var gradientsOn = enable_grad(); // grad mode is per thread: a worker thread (--jobs) must not inherit it off
+        var staged = model.Capability<IStagedSequenceModel>();
+        if (statefulPeriod is not null && staged is not { CarriesState: true })
+            throw new ArgumentException("truncated BPTT carries a recurrent state: it needs a recurrent model that exposes its stages (IStagedSequenceModel)");
+        var monitorList = (monitors ?? MonitorRegistry.CreateDefault()).ToList();
+        var log = new TrainingLog(monitorList);
+        var parameters = model.NamedParameters().ToList();
+        var weights = parameters.Select(p => p.Parameter).ToList();
+        using var optimizer = Optimisation.Create(training.Optimizer, weights, training.LearningRate, training.Momentum, training.WeightDecay);
+        var onDeviceMonitoring = monitoringBatch is null ? null : OnDevice(monitoringBatch);
+        var carried = new CarriedState();
+        var owned = new List<ITrainingCallback>();
+        if (training.EarlyStoppingPatience is int patience) owned.Add(new EarlyStopping(patience, training.MinDelta));
+        if (monitoring.Tensorboard && folder is not null) owned.Add(new TensorboardLogging(folder));
+        if (folder is not null) owned.Add(new Checkpointing(folder)); // last: every other callback is ready for its state
+        var context = new TrainingContext
+        {
+            Model = model, Parameters = parameters, Training = training, Monitoring = monitoring, Log = log, Optimizer = optimizer,
+            DataGenerator = dataGenerator, Device = device, Folder = folder, MonitoringBatch = onDeviceMonitoring,
+        };
+        List<ITrainingCallback> all = [.. monitorList, .. callbacks ?? [], carried, .. owned];
+        context.Callbacks = all;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            model.Module.train();
+            foreach (var callback in all) callback.OnTrainStart(context);
+            model.Module.train();
+            double elapsedBefore = log.Steps.Count > 0 ? log.Steps[^1].ElapsedSeconds : 0;
+            double Elapsed() => elapsedBefore + clock.Elapsed.TotalSeconds;
+            string? note = null;
+
+            for (int step = context.FirstStep; step <= training.Steps; step++)
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    foreach (var callback in all) callback.OnInterrupted(context, step - 1);
+                    return new TrainingOutcome(TrainingStatus.Interrupted, step - 1, double.NaN, new Dictionary<string, double>(), log,
+                        $"interrupted after step {step - 1}{(folder is null ? "" : "; run again with --resume to continue from there")}", Elapsed());
+                }
+                using var scope = NewDisposeScope();
+                double learningRate = Optimisation.LearningRate(training.Schedule, training.LearningRate, step, training.Steps,
+                    training.WarmupSteps, training.StepSize, training.Gamma, training.MinLearningRate);
+                Optimisation.SetLearningRate(optimizer, learningRate);
+                using var batch = OnDevice(sampleBatch(dataGenerator, step));
+                if (statefulPeriod is int period && (step - 1) % period == 0) carried.Replace(null); // a new pass over the streams
+                var context_ = new StepContext(context, step, batch, learningRate);
+                foreach (var callback in all) callback.OnStepStart(context_);
+
+                optimizer.zero_grad();
+                var outputs = Forward(model, staged, context_, statefulPeriod is null ? null : carried);
+                var loss = SequenceLoss.Compute(model.Task, outputs, batch.Targets, batch.Lengths);
+                var penalty = Optimisation.Penalty(weights, training.L1, training.L2);
+                (penalty is null ? loss : loss + penalty).backward();
+                context_.Loss = loss.item<float>();
+                foreach (var callback in all) callback.AfterBackward(context_);
+
+                Clip(context_, parameters, weights);
+                foreach (var callback in all) callback.AfterClipping(context_);
+                if (!double.IsFinite(context_.Loss) || !double.IsFinite(context_.GradNorm))
+                {
+                    log.Steps.Add(new StepMetrics(step, context_.Loss, context_.GradNorm, context_.Clipped, null, Elapsed()) { LearningRate = learningRate, ClippedGradNorm = context_.ClippedGradNorm });
+                    string lastFinite = log.Steps.LastOrDefault(s => double.IsFinite(s.GradNorm))?.GradNorm is double finite ? $"{finite}" : "none";
+                    string reason = $"step {step}: loss {context_.Loss}, gradient norm {context_.GradNorm} (last finite gradient norm {lastFinite})";
+                    return new TrainingOutcome(TrainingStatus.Diverged, step, double.NaN, new Dictionary<string, double>(), log, reason, Elapsed());
+                }
+
+                foreach (var callback in all) callback.BeforeOptimizerStep(context_);
+                optimizer.step();
+                foreach (var callback in all) callback.AfterOptimizerStep(context_);
+
+                if (step % training.EvalEvery == 0 || step == training.Steps)
+                {
+                    var evaluation = Evaluate(model, validation, device);
+                    log.Evaluations.Add(new EvaluationRecord(step, "validation", evaluation));
+                    context_.Validation = evaluation;
+                    foreach (var callback in all) callback.AfterEvaluation(context_, evaluation);
+                }
+                var metrics = new StepMetrics(step, context_.Loss, context_.GradNorm, context_.Clipped, context_.Validation?.Loss, Elapsed())
+                    { LearningRate = learningRate, ClippedGradNorm = context_.ClippedGradNorm };
+                log.Steps.Add(metrics);
+                context_.Metrics = metrics;
+                foreach (var callback in all) callback.OnStepEnd(context_);
+                observer?.Invoke(metrics);
+                if (context_.StopRequested)
+                {
+                    note = context_.StopNote;
+                    break;
+                }
+            }
+            foreach (var callback in all) callback.OnTrainEnd(context);
+
+            var testEvaluation = Evaluate(model, test, device);
+            int stepsRun = log.Steps.Count;
+            log.Evaluations.Add(new EvaluationRecord(stepsRun, "test", testEvaluation));
+            return new TrainingOutcome(TrainingStatus.Completed, stepsRun, testEvaluation.Loss, testEvaluation.Metrics, log, note, Elapsed());
+        }
+        finally
+        {
+            foreach (var callback in all.OfType<IDisposable>()) callback.Dispose();
+            if (!ReferenceEquals(onDeviceMonitoring, monitoringBatch)) onDeviceMonitoring?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The forward pass. Where a callback asked for ∂L/∂x_t, real-valued inputs are made to require grad (it works through
+    /// the fused kernels); for token models the embedded vectors the encoder reads keep their gradient instead.
+    /// </summary>
+    static Tensor Forward(ISequenceModel model, IStagedSequenceModel? staged, StepContext step, CarriedState? carried)
+    {
+        var batch = step.Batch;
+        bool features = batch.Inputs.is_floating_point();
+        Tensor? profiled = step.InputGradientsRequested && features ? batch.Inputs.detach().requires_grad_(true) : null;
+        var inputs = profiled ?? batch.Inputs;
+        Tensor outputs;
+        if (staged is not null)
+        {
+            var vectors = staged.Embed(inputs);
+            if (step.InputGradientsRequested && !features && vectors.requires_grad)
+            {
+                vectors.retain_grad();
+                profiled = vectors;
+            }
+            var encoded = staged.Encode(vectors, batch.Lengths, carried?.State);
+            carried?.Replace(encoded.FinalState); // detached: gradients stop at the window boundary
+            outputs = staged.Head(encoded);
+        }
+        else outputs = model.Forward(inputs, batch.Lengths);
+        step.InputVectors = profiled;
+        return outputs;
+    }
+
+    /// <summary>Clips by norm and/or value; records the global norm before and after, and whether clipping acted.</summary>
+    void Clip(StepContext step, List<(string Name, Parameter Parameter)> parameters, List<Parameter> weights)
+    {
+        double gradNorm = training.ClipGradNorm is double maxNorm
+            ? nn.utils.clip_grad_norm_(weights, maxNorm)
+            : GlobalNorm(parameters);
+        bool clipped = training.ClipGradNorm is double limit && gradNorm > limit;
+        if (training.ClipGradValue is double maxValue)
+        {
+            clipped |= weights.Any(w => w.grad is Tensor g && g.abs().max().item<float>() > maxValue);
+            nn.utils.clip_grad_value_(weights, maxValue);
+        }
+        step.GradNorm = gradNorm;
+        step.Clipped = clipped;
+        step.ClippedGradNorm = clipped ? GlobalNorm(parameters) : gradNorm;
+    }
+
+    /// <summary>The batch on the trainer's device: the same object on the CPU, else a copy (lengths stay on the CPU, where packing wants them).</summary>
+    SequenceBatch OnDevice(SequenceBatch batch)
+    {
+        if (device.type == DeviceType.CPU) return batch;
+        return batch with { Inputs = batch.Inputs.to(device), Targets = batch.Targets.to(device), Lengths = batch.Lengths?.clone() };
+    }
+
+    /// <summary>The task loss and metrics of <paramref name="model"/> on <paramref name="set"/>, without gradients, in eval mode.</summary>
+    public static Evaluation Evaluate(ISequenceModel model, SequenceBatch set, Device? device = null)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        model.Module.eval();
+        var (inputs, targets) = device is null || device.type == DeviceType.CPU ? (set.Inputs, set.Targets) : (set.Inputs.to(device), set.Targets.to(device));
+        var outputs = model.Forward(inputs, set.Lengths);
+        double loss = SequenceLoss.Compute(model.Task, outputs, targets, set.Lengths).item<float>();
+        var metrics = TaskMetrics.Compute(model.Task, outputs, targets, set.Lengths, loss);
+        var confusion = TaskMetrics.Confusion(model.Task, outputs, targets, set.Lengths);
+        model.Module.train();
+        return new Evaluation(loss, metrics) { Confusion = confusion };
+    }
+
+    static double GlobalNorm(List<(string Name, Parameter Parameter)> parameters)
+    {
+        using var scope = NewDisposeScope(); // a number comes out; the temporaries go at once, so clipped and unclipped steps hold the same tensors
+        var norms = parameters.Where(p => p.Parameter.grad is not null).Select(p => p.Parameter.grad!.norm().to(ScalarType.Float64)).ToList();
+        return norms.Count == 0 ? 0 : stack(norms).norm().item<double>();
+    }
+
+    /// <summary>The recurrent state carried from window to window in truncated BPTT; kept outside every dispose scope and in checkpoints.</summary>
+    sealed class CarriedState : ITrainingCallback, ICheckpointed, IDisposable
+    {
+        public RecurrentState? State { get; private set; }
+
+        public string CheckpointKey => "carried_state";
+
+        /// <summary>Keeps <paramref name="next"/> (detached, outside every dispose scope), disposing the old state.</summary>
+        public void Replace(RecurrentState? next)
+        {
+            State?.Hidden.Dispose();
+            State?.Cell?.Dispose();
+            State = next is null ? null : new RecurrentState(next.Hidden.detach().DetachFromDisposeScope(), next.Cell?.detach().DetachFromDisposeScope());
+        }
+
+        public System.Text.Json.Nodes.JsonNode? SaveState(string folder)
+        {
+            if (State is null) return null;
+            Checkpointing.SaveTensors(State.Cell is null ? new Dictionary<string, Tensor> { ["hidden"] = State.Hidden } : new() { ["hidden"] = State.Hidden, ["cell"] = State.Cell },
+                Path.Combine(folder, "carried.bin"));
+            return true;
+        }
+
+        public void LoadState(System.Text.Json.Nodes.JsonNode? state, string folder)
+        {
+            if (state is null) return;
+            var tensors = Checkpointing.LoadTensors(Path.Combine(folder, "carried.bin"));
+            Replace(null);
+            State = new RecurrentState(tensors["hidden"], tensors.GetValueOrDefault("cell"));
+        }
+
+        public void Dispose() => Replace(null);
+    }
+}
