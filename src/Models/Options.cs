@@ -117,7 +117,7 @@ public sealed record TransformerOptions(
     internal override void Validate()
     {
         if (ModelSize < 1 || Heads < 1 || ModelSize % Heads != 0)
-            throw new ArgumentException($"ModelSize ({ModelSize}) must be a positive multiple of Heads ({Heads})");
+            throw new ArgumentException($"Heads ({Heads}) must divide ModelSize ({ModelSize})", nameof(Heads));
         if (Layers < 1) throw new ArgumentOutOfRangeException(nameof(Layers), Layers, "must be at least 1");
         if (Dropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "must be in [0, 1)");
         if (MaxLength < 1) throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, "must be at least 1");
@@ -139,9 +139,12 @@ public sealed record SequenceModelOptions(InputOptions Input, EncoderOptions Enc
         if (Head.Task == TaskKind.LanguageModel && !Input.IsTokens) throw new ArgumentException("a language model reads token ids: give Input.VocabularySize");
         if (Head.TieWeights && (Head.Task != TaskKind.LanguageModel || !Input.IsTokens))
             throw new ArgumentException("TieWeights needs a language model over token ids");
+        int width = Encoder switch { RecurrentOptions r => r.HiddenSize * r.Directions, TransformerOptions t => t.ModelSize, _ => 0 };
+        if (Head.TieWeights && width != Input.EmbeddingSize)
+            throw new ArgumentException($"TieWeights needs EmbeddingSize ({Input.EmbeddingSize}) to equal the encoder width ({width})");
         if (Encoder is TransformerOptions { Causal: false } && Head.Task == TaskKind.LanguageModel)
             throw new ArgumentException("a Transformer language model must be causal (set Causal = true), or it sees the tokens it predicts");
         if (Encoder is RecurrentOptions { Bidirectional: true } && Head.Task == TaskKind.LanguageModel)
-            throw new ArgumentException("a bidirectional encoder sees the tokens it predicts; use a unidirectional one for language modelling");
+            throw new ArgumentException("language modelling needs Bidirectional = false: a bidirectional encoder sees the tokens it predicts");
     }
 }

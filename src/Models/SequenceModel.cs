@@ -37,12 +37,8 @@ public sealed class SequenceModel : nn.Module, ISequenceModel, IStagedSequenceMo
             _ => throw new ArgumentException($"unknown encoder options {options.Encoder.GetType().Name}"),
         };
         int encoded = Encoder.OutputSize;
-        if (options.Head.TieWeights)
-        {
-            if (encoded != options.Input.EmbeddingSize)
-                throw new ArgumentException($"tied weights need the encoder width ({encoded}) to equal the embedding size ({options.Input.EmbeddingSize})");
-            tiedBias = new Parameter(zeros(options.OutputCount));
-        }
+        // Options.Validate checked that a tied output layer fits the embedding.
+        if (options.Head.TieWeights) tiedBias = new Parameter(zeros(options.OutputCount));
         else head = Linear(encoded, options.OutputCount);
         RegisterComponents();
     }

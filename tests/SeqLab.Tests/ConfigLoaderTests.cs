@@ -20,7 +20,7 @@ public class ConfigLoaderTests
         Assert.Equal(["rnn-tanh", "lstm"], batch.Experiments.Select(e => e.Name));
         var rnn = batch.Experiments[0];
         var lstm = batch.Experiments[1];
-        Assert.Equal(new DatasetConfig("adding") { Length = 12, ValidationSize = 64, TestSize = 64 }, rnn.Dataset);
+        Assert.Equal(new AddingConfig { Length = 12, ValidationSize = 64, TestSize = 64 }, rnn.Dataset);
         Assert.Equal(new ModelConfig("rnn") { HiddenSize = 8 }, rnn.Model);
         Assert.Equal(new ModelConfig("lstm") { HiddenSize = 12 }, lstm.Model);
         Assert.Equal(1.0, rnn.Training.ClipGradNorm);
@@ -36,7 +36,7 @@ public class ConfigLoaderTests
         var batch = ConfigLoader.Parse("experiments:\n  - name: a\n    model: gru\n    dataset: adding\n", "/tmp/my-study.yaml");
         Assert.Equal("my-study", batch.Name);
         var e = Assert.Single(batch.Experiments);
-        Assert.Equal(new DatasetConfig("adding"), e.Dataset);
+        Assert.Equal(new AddingConfig(), e.Dataset);
         Assert.Equal(new ModelConfig("gru"), e.Model);
         Assert.Equal(1000, e.Training.Steps);
         Assert.Null(e.Training.ClipGradNorm);
@@ -142,6 +142,23 @@ public class ConfigLoaderTests
 
 public class SchemaDocumentationTests
 {
+    /// <summary>
+    /// The dataset, kind and model tables of docs/experiments.md are the schema's — read from the kinds' config records and
+    /// the Models option records. Run with SEQLAB_UPDATE_DOCS=1 to rewrite them after changing a record.
+    /// </summary>
+    [Fact]
+    public void The_key_tables_of_the_reference_are_generated_from_the_records()
+    {
+        string path = Path.Combine(TestPaths.Root, "docs", "experiments.md");
+        string doc = File.ReadAllText(path);
+        string generated = SchemaDocs.Update(doc);
+        if (Environment.GetEnvironmentVariable("SEQLAB_UPDATE_DOCS") == "1") File.WriteAllText(path, generated);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(doc, "<!-- schema:").Count);
+        Assert.Equal(generated, doc);
+        Assert.Contains("| `files` | mapping of label to file | required | `fasta` |", doc);
+        Assert.Contains("| `layers` | integer 1…64 | 1 (rnn, rnn_relu, lstm, gru); 2 (transformer) |", doc); // the option records' defaults
+    }
+
     [Fact]
     public void Every_schema_key_and_choice_is_documented()
     {
@@ -171,6 +188,6 @@ public class StudyFileTests
     {
         var batch = ConfigLoader.Load(Path.Combine(TestPaths.Root, "studies", study));
         Assert.NotEmpty(batch.Experiments);
-        Assert.All(batch.Experiments.Where(e => e.Dataset.Path is not null), e => Assert.True(File.Exists(e.Dataset.Path), e.Dataset.Path));
+        Assert.All(batch.Experiments.Select(e => e.Dataset).OfType<FileConfig>(), d => Assert.True(File.Exists(d.Path), d.Path));
     }
 }

@@ -72,7 +72,7 @@ public class DataProcessingTests
     {
         var airline = TimeSeriesTable.Load(TestPaths.Data("airline_passengers", "airline-passengers.csv"), new TimeSeriesOptions("Month"));
         var error = Assert.Throws<ArgumentException>(() => ForecastWindows.Build(new ForecastOptions("Passengers", ["Passengers"], Window: 200), airline));
-        Assert.Contains("the training span has 100 rows, fewer than the 202", error.Message);
+        Assert.Contains("the training span has 100 rows, but one window", error.Message);
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public class EveryDataKindTests
         Assert.Equal((3, 25), (error.Line, error.Column));
         Assert.Contains("model.heads does not apply to model type 'lstm' (it applies to: transformer)", error.Message);
         var missingPath = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("experiments:\n  - {name: t, model: lstm, dataset: text}\n", "s.yaml"));
-        Assert.Contains("needs 'dataset.path'", missingPath.Message);
+        Assert.Contains("missing required key 'dataset.path'", missingPath.Message);
         var noFile = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("experiments:\n  - {name: t, model: lstm, dataset: {type: text, path: nowhere.txt}}\n", "/tmp/s.yaml"));
         Assert.Contains("file not found: /tmp/nowhere.txt", noFile.Message);
     }
@@ -98,14 +98,14 @@ public class EveryDataKindTests
 public class CompatibilityTests
 {
     [Theory]
-    [InlineData("{type: gru, bidirectional: true}", "{type: text, path: x.txt}", "needs bidirectional: false")]
+    [InlineData("{type: gru, bidirectional: true}", "{type: text, path: x.txt}", "language modelling needs model.bidirectional = false")]
     [InlineData("{type: transformer, model_size: 30, heads: 4}", "adding", "model.heads (4) must divide model.model_size (30)")]
     [InlineData("{type: lstm, tie_weights: true}", "adding", "needs a language model")]
-    [InlineData("{type: lstm, hidden_size: 64, embedding_size: 32, tie_weights: true}", "{type: text, path: x.txt}", "embedding_size (32) to equal the encoder width (hidden_size 64)")]
+    [InlineData("{type: lstm, hidden_size: 64, embedding_size: 32, tie_weights: true}", "{type: text, path: x.txt}", "model.tie_weights needs model.embedding_size (32) to equal the encoder width (64)")]
     public void Incompatible_combinations_are_refused_before_anything_runs(string model, string dataset, string reason)
     {
         string folder = NativeFiles.TemporaryFolder();
-        File.WriteAllText(Path.Combine(folder, "x.txt"), "some text to model");
+        File.WriteAllText(Path.Combine(folder, "x.txt"), string.Concat(Enumerable.Repeat("some text to model. ", 100)));
         string path = Path.Combine(folder, "study.yaml");
         File.WriteAllText(path, $"experiments:\n  - name: a\n    model: {model}\n    dataset: {dataset}\n");
         var error = Assert.Single(Assert.Throws<ConfigException>(() => ConfigLoader.Load(path)).Errors);

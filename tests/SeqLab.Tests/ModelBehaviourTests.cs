@@ -235,7 +235,7 @@ public class ModelBehaviourTests
         {
             Encoder = new RecurrentOptions(RecurrentKind.Lstm, 32), Head = new HeadOptions(TaskKind.LanguageModel, TieWeights: true),
         }));
-        Assert.Contains("encoder width (32) to equal the embedding size (16)", error.Message);
+        Assert.Contains("TieWeights needs EmbeddingSize (16) to equal the encoder width (32)", error.Message);
     }
 
     [Fact]

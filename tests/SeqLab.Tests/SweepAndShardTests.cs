@@ -38,7 +38,7 @@ public class SweepAndShardTests
     {
         var batch = ConfigLoader.Parse(Sweep, "sweep.yaml");
         Assert.Equal(9, batch.Experiments.Count); // 2 lengths × 2 learning rates × 2 seeds, and one seed of rnn
-        var settings = batch.Experiments.Take(8).Select(e => (e.Dataset.Length, e.Training.LearningRate, e.Training.Seed)).ToList();
+        var settings = batch.Experiments.Take(8).Select(e => (((SyntheticConfig)e.Dataset).Length, e.Training.LearningRate, e.Training.Seed)).ToList();
         Assert.Equal([(10, 0.01, 1L), (10, 0.01, 2L), (10, 0.001, 1L), (10, 0.001, 2L), (20, 0.01, 1L), (20, 0.01, 2L), (20, 0.001, 1L), (20, 0.001, 2L)], settings);
         Assert.All(batch.Experiments.Take(8), e => Assert.Equal("lstm", e.Model.Type));
         Assert.Equal(5, batch.Experiments[^1].Training.Seed);

@@ -144,7 +144,7 @@ public sealed class ForecastWindows
         int needed = first + o.Window + o.Horizon;
         foreach (var (name, start, end) in new[] { ("training", 0, validationStart), ("validation", validationStart, testStart), ("test", testStart, n) })
             if (end - start < needed && !(name == "validation" && o.ValidationFraction == 0))
-                throw new ArgumentException($"{table.Source}: the {name} span has {end - start} rows, fewer than the {needed} one window of {o.Window} steps with horizon {o.Horizon} needs");
+                throw new ArgumentException($"{table.Source}: the {name} span has {end - start} rows, but one window of {o.Window} steps with horizon {o.Horizon} needs {needed}");
 
         var target = table[o.TargetColumn];
         var features = o.FeatureColumns.Select(c => Transformed(table, c, o.Features)).ToArray();

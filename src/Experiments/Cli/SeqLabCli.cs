@@ -69,7 +69,14 @@ public static class SeqLabCli
         };
         report.SetAction(parse => Report(console, writer, parse.GetValue(reportFolder)!, parse.GetValue(selfContainedOption), parse.GetValue(pngOption), parse.GetValue(chartOption)));
 
-        var root = new RootCommand("SeqLab: train sequence models and watch their gradients flow (or vanish) through time.") { run, validate, report };
+        var schema = new Command("schema", "Print the dataset and model keys — every kind of data and model type, with types, defaults and help — as the markdown tables of docs/experiments.md.");
+        schema.SetAction(_ =>
+        {
+            foreach (var (name, table) in SchemaDocs.Blocks()) writer.Write($"## {name}\n\n{table}\n");
+            return Success;
+        });
+
+        var root = new RootCommand("SeqLab: train sequence models and watch their gradients flow (or vanish) through time.") { run, validate, report, schema };
         var configuration = new InvocationConfiguration();
         if (output is not null)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using SeqLab.Training;
+using SeqLab.Experiments.Tasks;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -46,14 +47,17 @@ public static partial class ConfigLoader
     internal static string PropertyName(string key) =>
         string.Concat(key.Split('_').Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
 
-    static T Populate<T>(T record, Dictionary<string, object?> values, SectionSpec section, string? type)
+    static T Populate<T>(T record, Dictionary<string, object?> values, SectionSpec section, string? type) where T : notnull
     {
         foreach (var field in section.Fields.Where(f => f.Key != "type" && f.Applies(type)))
         {
             if (!values.TryGetValue(field.Key, out var value)) continue;
-            var property = typeof(T).GetProperty(PropertyName(field.Key)) ?? throw new InvalidOperationException($"{typeof(T).Name} has no property for '{field.Key}'");
+            var property = record.GetType().GetProperty(PropertyName(field.Key)) ?? throw new InvalidOperationException($"{record.GetType().Name} has no property for '{field.Key}'");
             var target = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            property.SetValue(record, value is null ? null : target == typeof(int) ? checked((int)(long)value) : Convert.ChangeType(value, target, CultureInfo.InvariantCulture));
+            property.SetValue(record, value is null ? null
+                : target == typeof(int) ? checked((int)(long)value)
+                : target.IsInstanceOfType(value) ? value
+                : Convert.ChangeType(value, target, CultureInfo.InvariantCulture));
         }
         return record;
     }
@@ -260,6 +264,7 @@ public static partial class ConfigLoader
         ExperimentConfig? BindExperiment(YamlMappingNode node, Dictionary<string, Entry> entries, Dictionary<string, Dictionary<string, Entry>> defaults,
             Dictionary<string, Dictionary<string, Entry>> overrides, List<(string Key, string Value)> naming)
         {
+            int errorsBefore = Errors.Count; // earlier experiments' errors do not stop this one's checks: every error of the file is reported
             string? name = null;
             if (!entries.TryGetValue("name", out var nameEntry))
                 Error(node, "experiment: missing required key 'name'");
@@ -271,6 +276,7 @@ public static partial class ConfigLoader
             }
 
             var values = new Dictionary<string, Dictionary<string, object?>>();
+            sectionNodes.Clear();
             foreach (var section in Schema.Sections)
             {
                 var merged = defaults.TryGetValue(section.Name, out var fromDefaults) ? new Dictionary<string, Entry>(fromDefaults) : [];
@@ -282,31 +288,27 @@ public static partial class ConfigLoader
                         merged[key] = entry;
                 values[section.Name] = BindSection(section, merged, node, name);
             }
-            if (name is null || Errors.Count > 0) return null;
+            if (name is null || Errors.Count > errorsBefore) return null;
 
             var dataset = values["dataset"];
             var model = values["model"];
             var training = values["training"];
             var monitoring = values["monitoring"];
             string datasetType = (string)dataset["type"]!, modelType = (string)model["type"]!;
-            if (datasetType is "text" or "forecast" or "dna")
-            {
-                if (dataset.GetValueOrDefault("path") is not string relative)
-                {
-                    Error(node, $"experiment '{name}': dataset type '{datasetType}' needs 'dataset.path' (the data file)");
-                    return null;
-                }
-                string resolved = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", relative));
-                if (!File.Exists(resolved))
-                {
-                    Error(pathNodes[name], $"dataset.path: file not found: {resolved}");
-                    return null;
-                }
-                dataset["path"] = resolved;
-            }
-            var datasetConfig = Populate(new DatasetConfig(datasetType), dataset, Schema.Dataset, datasetType);
+            var kind = DataKinds.Find(datasetType)!;
+            var datasetConfig = Populate(kind.CreateConfig(), dataset, Schema.Dataset, datasetType);
             var modelConfig = Populate(new ModelConfig(modelType), model, Schema.Model, modelType);
-            if (!Compatible(node, name, datasetConfig, modelConfig)) return null;
+            int errors = Errors.Count;
+            foreach (var problem in kind.CheckModel(datasetConfig, modelConfig))
+                Error(node, $"experiment '{name}': {problem}");
+            if (ModelBinding.Problem(modelConfig, kind, datasetConfig) is string invalid)
+                Error(node, $"experiment '{name}': {invalid}");
+            // The data itself, as far as it can be checked without training (once per distinct dataset config).
+            if (!dataChecks.TryGetValue(datasetConfig, out var problems))
+                dataChecks[datasetConfig] = problems = kind.CheckData(datasetConfig).ToList();
+            foreach (var problem in problems)
+                Error(sectionNodes.GetValueOrDefault(("dataset", problem.Key)) ?? node, $"dataset.{problem.Key}: {problem.Message}");
+            if (Errors.Count > errors) return null;
             return new ExperimentConfig(
                 name,
                 datasetConfig,
@@ -316,28 +318,10 @@ public static partial class ConfigLoader
                 Populate(new MonitoringOptions(Int(monitoring, "log_every")), monitoring, Schema.Monitoring, null));
         }
 
-        readonly Dictionary<string, YamlNode> pathNodes = [];
+        readonly Dictionary<DatasetConfig, List<DataProblem>> dataChecks = [];
 
-        /// <summary>Combinations that every key allows on its own but that cannot work together.</summary>
-        bool Compatible(YamlNode node, string name, DatasetConfig dataset, ModelConfig model)
-        {
-            int errors = Errors.Count;
-            if (dataset.Type == "text" && model.Bidirectional)
-                Error(node, $"experiment '{name}': a bidirectional model sees the next token it must predict; language modelling (dataset type 'text') needs bidirectional: false");
-            if (dataset.Bptt && model.Type == "transformer")
-                Error(node, $"experiment '{name}': dataset.bptt carries a recurrent state between windows; a Transformer has none (use a recurrent model, or bptt: false)");
-            if (model.Type == "transformer" && model.ModelSize % model.Heads != 0)
-                Error(node, $"experiment '{name}': model.heads ({model.Heads}) must divide model.model_size ({model.ModelSize})");
-            if (model.TieWeights)
-            {
-                int width = model.Type == "transformer" ? model.ModelSize : model.HiddenSize;
-                if (dataset.Type != "text")
-                    Error(node, $"experiment '{name}': model.tie_weights shares the output layer with the token embedding, so it needs a language model (dataset type 'text')");
-                else if (width != model.EmbeddingSize)
-                    Error(node, $"experiment '{name}': model.tie_weights needs model.embedding_size ({model.EmbeddingSize}) to equal the encoder width ({(model.Type == "transformer" ? "model_size" : "hidden_size")} {width})");
-            }
-            return Errors.Count == errors;
-        }
+        /// <summary>Where each key of the experiment being bound was set (its value node), so data problems point at it.</summary>
+        readonly Dictionary<(string Section, string Key), YamlNode> sectionNodes = [];
 
         static int Int(Dictionary<string, object?> values, string key) => checked((int)(long)values[key]!);
 
@@ -361,25 +345,26 @@ public static partial class ConfigLoader
             string? type = null;
             if (section.Find("type") is FieldSpec typeField && entries.TryGetValue("type", out var typeEntry))
                 type = Convert(section, typeField, typeEntry) as string;
-            foreach (var field in section.Fields)
+            foreach (var any in section.Fields)
             {
+                var field = section.Find(any.Key, type)!; // the type's own spec: its default and help
                 if (entries.TryGetValue(field.Key, out var entry))
                 {
-                    if (field.Applies(type))
+                    if (any.Applies(type))
                     {
                         values[field.Key] = field.Key == "type" ? type : Convert(section, field, entry);
-                        if (field.Key == "path" && experimentName is not null) pathNodes[experimentName] = entry.Value;
+                        sectionNodes[(section.Name, field.Key)] = entry.Value;
                     }
                     else if (entry.Own)
-                        Error(entry.Key, $"{section.Name}.{field.Key} does not apply to {section.Name} type '{type}' (it applies to: {string.Join(", ", field.AppliesTo)})");
+                        Error(entry.Key, $"{section.Name}.{field.Key} does not apply to {section.Name} type '{type}' (it applies to: {string.Join(", ", any.AppliesTo)})");
                 }
-                else if (field.Required)
+                else if (field.Required && any.Applies(type))
                 {
                     string where = experimentName is null ? "experiment" : $"experiment '{experimentName}'";
                     string choices = field.Choices.Count > 0 ? $"; one of: {string.Join(", ", field.Choices)}" : "";
                     Error(experimentNode, $"{where}: missing required key '{section.Name}.{field.Key}' ({field.Help}), in the experiment or in defaults{choices}");
                 }
-                else
+                else if (any.Applies(type))
                     values[field.Key] = field.Default is int i ? (long)i : field.Default;
             }
             return values;
@@ -395,8 +380,35 @@ public static partial class ConfigLoader
                 FieldKind.Choice => $"one of: {string.Join(", ", field.Choices)}",
                 FieldKind.Boolean => "true or false",
                 FieldKind.Names => "a list of names",
+                FieldKind.Path => "a file",
                 _ => "a string",
             };
+            if (field.Kind == FieldKind.Files)
+            {
+                if (entry.Value is not YamlMappingNode map || map.Children.Count == 0)
+                {
+                    Error(entry.Value, $"{path}: expected a mapping of labels to files, e.g. {{promoter: promoters.fa, other: others.fa}}, found {Describe(entry.Value)}");
+                    return null;
+                }
+                var files = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (labelNode, fileNode) in map.Children)
+                {
+                    if (labelNode is not YamlScalarNode { Value: { Length: > 0 } label })
+                    {
+                        Error(labelNode, $"{path}: expected a label, found {Describe(labelNode)}");
+                        continue;
+                    }
+                    if (fileNode is not YamlScalarNode { Value: { Length: > 0 } relative })
+                    {
+                        Error(fileNode, $"{path}.{label}: expected a file, found {Describe(fileNode)}");
+                        continue;
+                    }
+                    string resolved = Resolve(relative);
+                    if (File.Exists(resolved)) files[label] = resolved;
+                    else Error(fileNode, $"{path}.{label}: file not found: {resolved}");
+                }
+                return files;
+            }
             if (field.Kind == FieldKind.Names && entry.Value is YamlSequenceNode list)
             {
                 var names = new List<string>();
@@ -443,12 +455,20 @@ public static partial class ConfigLoader
                     return string.Join(",", text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
                 case FieldKind.Choice:
                     if (field.Choices.Contains(text)) return text;
-                    Error(scalar, $"{path}: unknown {field.Help} '{text}'; valid choices: {string.Join(", ", field.Choices)}{Suggest(text, field.Choices)}");
+                    Error(scalar, $"{path}: unknown {(field.Key == "type" ? field.Help : "value")} '{text}'; valid choices: {string.Join(", ", field.Choices)}{Suggest(text, field.Choices)}");
+                    return null;
+                case FieldKind.Path:
+                    string file = Resolve(text);
+                    if (File.Exists(file)) return file;
+                    Error(scalar, $"{path}: file not found: {file}");
                     return null;
                 default:
                     return text;
             }
         }
+
+        /// <summary>A path from the file, relative to the experiments file's folder.</summary>
+        string Resolve(string relative) => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", relative));
 
         bool InRange(FieldSpec field, string path, YamlNode node, double value)
         {

@@ -1,51 +1,7 @@
+using SeqLab.Experiments.Tasks;
 using SeqLab.Training;
 
 namespace SeqLab.Experiments.Config;
-
-/// <summary>Which data an experiment trains on; the keys that apply depend on <see cref="Type"/> (see docs/experiments.md).</summary>
-public sealed record DatasetConfig(string Type)
-{
-    /// <summary>Sequence length T (synthetic probes).</summary>
-    public int Length { get; init; } = 50;
-    /// <summary>Shortest length for variable-length probes; null = fixed length.</summary>
-    public int? MinLength { get; init; }
-    /// <summary>Fixed validation-set size (synthetic probes).</summary>
-    public int ValidationSize { get; init; } = 1000;
-    /// <summary>Fixed test-set size (synthetic probes).</summary>
-    public int TestSize { get; init; } = 2000;
-    /// <summary>Data file (text, forecast, dna), as resolved against the experiments file's folder.</summary>
-    public string? Path { get; init; }
-    /// <summary>char, word or subword.</summary>
-    public string Tokenizer { get; init; } = "char";
-    /// <summary>Tokens per language-modelling window.</summary>
-    public int Context { get; init; } = 64;
-    /// <summary>Truncated BPTT over contiguous streams.</summary>
-    public bool Bptt { get; init; }
-    /// <summary>Validation share.</summary>
-    public double ValidationFraction { get; init; } = 0.1;
-    /// <summary>Test share.</summary>
-    public double TestFraction { get; init; } = 0.1;
-    /// <summary>Date column of a forecast CSV.</summary>
-    public string DateColumn { get; init; } = "Date";
-    /// <summary>Forecast target column.</summary>
-    public string TargetColumn { get; init; } = "Close";
-    /// <summary>Comma-separated feature columns.</summary>
-    public string FeatureColumns { get; init; } = "Close";
-    /// <summary>level, return or log_return.</summary>
-    public string Target { get; init; } = "log_return";
-    /// <summary>level, return or log_return.</summary>
-    public string FeatureTransform { get; init; } = "log_return";
-    /// <summary>Forecast horizon.</summary>
-    public int Horizon { get; init; } = 1;
-    /// <summary>Forecast input window.</summary>
-    public int Window { get; init; } = 30;
-    /// <summary>error, drop or forward_fill.</summary>
-    public string Missing { get; init; } = "drop";
-    /// <summary>one_hot or kmer.</summary>
-    public string Encoding { get; init; } = "one_hot";
-    /// <summary>k-mer size.</summary>
-    public int K { get; init; } = 3;
-}
 
 /// <summary>Which model an experiment trains; the keys that apply depend on <see cref="Type"/>.</summary>
 public sealed record ModelConfig(string Type)
@@ -81,7 +37,7 @@ public sealed record ModelConfig(string Type)
     /// <summary>Pre-norm blocks.</summary>
     public bool PreNorm { get; init; } = true;
     /// <summary>Longest sequence for a Transformer.</summary>
-    public int MaxLength { get; init; } = 4096;
+    public int MaxLength { get; init; } = 1024;
     /// <summary>Embedding width for token inputs.</summary>
     public int EmbeddingSize { get; init; } = 32;
     /// <summary>Tie a language model's output layer to its embedding.</summary>

@@ -1,3 +1,6 @@
+using SeqLab.Experiments.Tasks;
+using SeqLab.Models;
+
 namespace SeqLab.Experiments.Config;
 
 /// <summary>The kind of value a key takes.</summary>
@@ -15,6 +18,10 @@ public enum FieldKind
     Boolean,
     /// <summary>A list of names (a YAML list, or one comma-separated string); stored comma-separated.</summary>
     Names,
+    /// <summary>A file, relative to the experiments file; resolved, and it must exist.</summary>
+    Path,
+    /// <summary>A mapping of labels to files (each relative to the experiments file, each must exist).</summary>
+    Files,
 }
 
 /// <summary>One key of a section: its type, default, allowed range or names, the types it applies to, and a line of help.</summary>
@@ -40,63 +47,49 @@ public sealed record FieldSpec(string Key, FieldKind Kind, object? Default, stri
 }
 
 /// <summary>A named block of keys (<c>dataset</c>, <c>model</c>, <c>training</c>, <c>monitoring</c>).</summary>
+/// <param name="Name">The section's name.</param>
+/// <param name="Fields">Every key of the section; for sections with types, each once, applying to the types that have it.</param>
 public sealed record SectionSpec(string Name, IReadOnlyList<FieldSpec> Fields)
 {
+    /// <summary>Per type, that type's own keys with its own defaults and help (sections with a <c>type</c>); null otherwise.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<FieldSpec>>? ByType { get; init; }
+
     /// <summary>The field named <paramref name="key"/>, or null.</summary>
     public FieldSpec? Find(string key) => Fields.FirstOrDefault(f => f.Key == key);
+
+    /// <summary>The field named <paramref name="key"/> as type <paramref name="type"/> has it (its default and help), else as in <see cref="Fields"/>.</summary>
+    public FieldSpec? Find(string key, string? type) =>
+        (type is not null && ByType?.GetValueOrDefault(type) is { } own ? own.FirstOrDefault(f => f.Key == key) : null) ?? Find(key);
 }
 
 /// <summary>The typed schema of <c>experiments.yaml</c>: every key, its type, range, default and the types it applies to.</summary>
 public static class Schema
 {
     static readonly string[] Recurrent = ["rnn", "rnn_relu", "lstm", "gru"];
-    static readonly string[] Synthetic = ["adding", "copy_memory", "temporal_order"];
 
     /// <summary>Model names a <c>model.type</c> may take.</summary>
     public static readonly IReadOnlyList<string> ModelTypes = [.. Recurrent, "transformer"];
 
-    /// <summary>Data set names a <c>dataset.type</c> may take.</summary>
-    public static readonly IReadOnlyList<string> DatasetTypes = [.. Synthetic, "text", "forecast", "dna"];
+    /// <summary>Data set names a <c>dataset.type</c> may take: the registered kinds.</summary>
+    public static readonly IReadOnlyList<string> DatasetTypes = DataKinds.All.Select(k => k.Name).ToList();
 
+    /// <summary><c>dataset:</c> keys, read from each kind's config record (see <see cref="DataKinds"/>).</summary>
+    public static readonly SectionSpec Dataset = ByType("dataset",
+        new FieldSpec("type", FieldKind.Choice, null, "data set") { Choices = DatasetTypes, Required = true },
+        DataKinds.All.ToDictionary(kind => kind.Name, kind => RecordFields(kind.ConfigType, kind.CreateConfig())));
 
-    /// <summary><c>dataset:</c> keys.</summary>
-    public static readonly SectionSpec Dataset = new("dataset",
-    [
-        new("type", FieldKind.Choice, null, "data set") { Choices = DatasetTypes, Required = true },
-        new("length", FieldKind.Integer, 50, "sequence length T (copy_memory: the gap T between reading and recalling)") { Minimum = 1, Maximum = 100_000, AppliesTo = Synthetic },
-        new("min_length", FieldKind.Integer, null, "draw each sequence's length from [min_length, length] (padded batches); null = fixed length") { Minimum = 1, Nullable = true, AppliesTo = Synthetic },
-        new("validation_size", FieldKind.Integer, 1000, "sequences in the fixed validation set") { Minimum = 1, AppliesTo = Synthetic },
-        new("test_size", FieldKind.Integer, 2000, "sequences in the fixed test set") { Minimum = 1, AppliesTo = Synthetic },
-        new("path", FieldKind.Text, null, "data file, relative to the experiments file") { AppliesTo = ["text", "forecast", "dna"] },
-        new("tokenizer", FieldKind.Choice, "char", "text units") { Choices = ["char", "word", "subword"], AppliesTo = ["text"] },
-        new("context", FieldKind.Integer, 64, "tokens per language-modelling window") { Minimum = 1, AppliesTo = ["text"] },
-        new("bptt", FieldKind.Boolean, false, "truncated BPTT: read the training text as batch_size contiguous streams, carrying the recurrent state from window to window") { AppliesTo = ["text"] },
-        new("validation_fraction", FieldKind.Number, 0.1, "share of the data for validation (text: by position; forecast: the middle of the timeline; dna: stratified)") { Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5, AppliesTo = ["text", "forecast", "dna"] },
-        new("test_fraction", FieldKind.Number, 0.1, "share of the data for the final test") { Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5, AppliesTo = ["text", "forecast", "dna"] },
-        new("date_column", FieldKind.Text, "Date", "date/time column") { AppliesTo = ["forecast"] },
-        new("target_column", FieldKind.Text, "Close", "column to forecast") { AppliesTo = ["forecast"] },
-        new("feature_columns", FieldKind.Names, "Close", "columns fed to the model") { AppliesTo = ["forecast"] },
-        new("target", FieldKind.Choice, "log_return", "what is predicted at t + horizon") { Choices = ["level", "return", "log_return"], AppliesTo = ["forecast"] },
-        new("feature_transform", FieldKind.Choice, "log_return", "how feature columns enter the model") { Choices = ["level", "return", "log_return"], AppliesTo = ["forecast"] },
-        new("horizon", FieldKind.Integer, 1, "steps ahead") { Minimum = 1, AppliesTo = ["forecast"] },
-        new("window", FieldKind.Integer, 30, "input steps per forecast") { Minimum = 1, AppliesTo = ["forecast"] },
-        new("missing", FieldKind.Choice, "drop", "missing-value policy") { Choices = ["error", "drop", "forward_fill"], AppliesTo = ["forecast"] },
-        new("encoding", FieldKind.Choice, "one_hot", "how nucleotides enter the model") { Choices = ["one_hot", "kmer"], AppliesTo = ["dna"] },
-        new("k", FieldKind.Integer, 3, "k-mer size for encoding: kmer") { Minimum = 1, Maximum = 8, AppliesTo = ["dna"] },
-    ]);
-
-    /// <summary><c>model:</c> keys.</summary>
-    public static readonly SectionSpec Model = new("model",
+    /// <summary><c>model:</c> keys; the defaults of keys that are options of the Models library come from its option records.</summary>
+    public static readonly SectionSpec Model = WithRecordDefaults(new("model",
     [
         new("type", FieldKind.Choice, null, "model architecture") { Choices = ModelTypes, Required = true },
         new("hidden_size", FieldKind.Integer, 64, "units per layer and direction") { Minimum = 1, Maximum = 65_536, AppliesTo = Recurrent },
-        new("layers", FieldKind.Integer, 1, "stacked layers (recurrent layers or Transformer blocks)") { Minimum = 1, Maximum = 64 },
-        new("bidirectional", FieldKind.Boolean, false, "also read sequences backwards") { AppliesTo = Recurrent },
+        new("layers", FieldKind.Integer, null, "stacked layers (recurrent layers or Transformer blocks)") { Minimum = 1, Maximum = 64 },
+        new("bidirectional", FieldKind.Boolean, false, "also read sequences backwards (not for language modelling)") { AppliesTo = Recurrent },
         new("dropout", FieldKind.Number, 0.0, "dropout between layers / in Transformer blocks") { Minimum = 0, Maximum = 0.95 },
         new("layer_norm", FieldKind.Boolean, false, "layer-normalise the recurrent outputs") { AppliesTo = Recurrent },
-        new("initialisation", FieldKind.Choice, "default", "recurrent weight initialisation") { Choices = ["default", "xavier", "orthogonal", "identity"], AppliesTo = Recurrent },
+        new("initialisation", FieldKind.Choice, "default", "recurrent weight initialisation (identity with rnn_relu = IRNN, Le et al. 2015)") { Choices = ["default", "xavier", "orthogonal", "identity"], AppliesTo = Recurrent },
         new("forget_gate_bias", FieldKind.Number, null, "LSTM forget-gate bias (e.g. 1); null keeps the initialisation's") { Nullable = true, AppliesTo = ["lstm"] },
-        new("spectral_radius", FieldKind.Number, null, "rescale each recurrent gate block to this spectral radius; null leaves it") { Minimum = 0, ExclusiveMinimum = true, Nullable = true, AppliesTo = Recurrent },
+        new("spectral_radius", FieldKind.Number, null, "rescale each recurrent gate block to this spectral radius (0.5: vanishing; 2: exploding); null leaves it") { Minimum = 0, ExclusiveMinimum = true, Nullable = true, AppliesTo = Recurrent },
         new("unrolled", FieldKind.Boolean, false, "compute step by step (slower; exposes h_t and gates)") { AppliesTo = Recurrent },
         new("model_size", FieldKind.Integer, 64, "d_model") { Minimum = 1, Maximum = 65_536, AppliesTo = ["transformer"] },
         new("heads", FieldKind.Integer, 4, "attention heads (must divide model_size)") { Minimum = 1, Maximum = 1024, AppliesTo = ["transformer"] },
@@ -104,10 +97,10 @@ public static class Schema
         new("positional", FieldKind.Choice, "sinusoidal", "position encoding") { Choices = ["sinusoidal", "learned"], AppliesTo = ["transformer"] },
         new("causal", FieldKind.Boolean, false, "attend only to earlier steps (forced on for language modelling)") { AppliesTo = ["transformer"] },
         new("pre_norm", FieldKind.Boolean, true, "LayerNorm before (true) or after (false) each sub-layer") { AppliesTo = ["transformer"] },
-        new("max_length", FieldKind.Integer, 4096, "longest sequence a Transformer accepts") { Minimum = 1, AppliesTo = ["transformer"] },
+        new("max_length", FieldKind.Integer, null, "longest sequence a Transformer accepts") { Minimum = 1, AppliesTo = ["transformer"] },
         new("embedding_size", FieldKind.Integer, 32, "embedding width for token inputs (text, copy_memory, dna k-mers)") { Minimum = 1 },
-        new("tie_weights", FieldKind.Boolean, false, "language models: share the output layer with the embedding") { },
-    ]);
+        new("tie_weights", FieldKind.Boolean, false, "language models: the output layer shares the embedding (needs embedding_size = the encoder width)") { },
+    ]));
 
     /// <summary><c>training:</c> keys.</summary>
     public static readonly SectionSpec Training = new("training",
@@ -156,6 +149,66 @@ public static class Schema
 
     /// <summary>Keys at the top of the file.</summary>
     public static readonly IReadOnlyList<string> RootKeys = ["batch", "shared", "defaults", "experiments"];
+
+    /// <summary>
+    /// A section with types: <paramref name="type"/> plus, per type, that type's fields; <see cref="SectionSpec.Fields"/>
+    /// lists each key once (the first type's spec), applying to every type that has it.
+    /// </summary>
+    static SectionSpec ByType(string name, FieldSpec type, IReadOnlyDictionary<string, IReadOnlyList<FieldSpec>> byType)
+    {
+        var union = new List<FieldSpec> { type };
+        foreach (var key in byType.Values.SelectMany(fields => fields.Select(f => f.Key)).Distinct())
+        {
+            var owners = byType.Where(t => t.Value.Any(f => f.Key == key)).Select(t => t.Key).ToList();
+            var first = byType[owners[0]].First(f => f.Key == key);
+            union.Add(first with { AppliesTo = owners.Count == byType.Count ? [] : owners });
+        }
+        return new SectionSpec(name, union) { ByType = byType.ToDictionary(t => t.Key, t => (IReadOnlyList<FieldSpec>)[type, .. t.Value]) };
+    }
+
+    /// <summary>The fields of a typed config record: its <see cref="ConfigKeyAttribute"/> properties, with the defaults <paramref name="defaults"/> holds.</summary>
+    public static IReadOnlyList<FieldSpec> RecordFields(Type record, object defaults) =>
+        DataKinds.Keys(record).Select(k =>
+        {
+            var type = Nullable.GetUnderlyingType(k.Property.PropertyType) ?? k.Property.PropertyType;
+            var a = k.Attribute;
+            var kind = type == typeof(IReadOnlyDictionary<string, string>) ? FieldKind.Files
+                : a.IsPath ? FieldKind.Path
+                : a.IsNameList ? FieldKind.Names
+                : a.Choices is not null ? FieldKind.Choice
+                : type == typeof(int) || type == typeof(long) ? FieldKind.Integer
+                : type == typeof(double) ? FieldKind.Number
+                : type == typeof(bool) ? FieldKind.Boolean
+                : type == typeof(string) ? FieldKind.Text
+                : throw new InvalidOperationException($"{record.Name}.{k.Property.Name}: a config key cannot be of type {type.Name}");
+            bool nullable = Nullable.GetUnderlyingType(k.Property.PropertyType) is not null;
+            object? value = a.Required ? null : k.Property.GetValue(defaults);
+            return new FieldSpec(k.Key, kind, value, a.Help)
+            {
+                Minimum = a.Minimum, ExclusiveMinimum = a.ExclusiveMinimum, Maximum = a.Maximum, Choices = a.Choices ?? [], Nullable = nullable, Required = a.Required,
+            };
+        }).ToList();
+
+    /// <summary>
+    /// Per model type, the fields with the defaults of the Models library's option records (<see cref="RecurrentOptions"/>,
+    /// <see cref="TransformerOptions"/>) where a key is one of their parameters: one source for those defaults.
+    /// </summary>
+    static SectionSpec WithRecordDefaults(SectionSpec section)
+    {
+        static Dictionary<string, object?> Defaults(Type record) =>
+            record.GetConstructors().Single().GetParameters().Where(p => p.HasDefaultValue)
+                .ToDictionary(p => DataKinds.SnakeCase(p.Name!), p => p.DefaultValue is Enum e ? (object?)DataKinds.SnakeCase(e.ToString()) : p.DefaultValue);
+        var recurrent = Defaults(typeof(RecurrentOptions));
+        var transformer = Defaults(typeof(TransformerOptions));
+        transformer.Remove("feed_forward_size"); // 0 there means 4 × model_size; YAML says null
+        var byType = ModelTypes.ToDictionary(type => type, type =>
+        {
+            var defaults = type == "transformer" ? transformer : recurrent;
+            return (IReadOnlyList<FieldSpec>)section.Fields.Where(f => f.Applies(type))
+                .Select(f => defaults.TryGetValue(f.Key, out var value) ? f with { Default = value } : f).ToList();
+        });
+        return section with { ByType = byType };
+    }
 
     /// <summary>Sections that may be written as a bare name (<c>model: lstm</c> means <c>model: {type: lstm}</c>).</summary>
     public static bool AcceptsShorthand(SectionSpec section) => section.Find("type") is not null;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SeqLab.Experiments.Results;
+using SeqLab.Experiments.Tasks;
 using YamlDotNet.RepresentationModel;
 
 namespace SeqLab.Experiments.Reports;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SeqLab.Experiments.Config;
+using SeqLab.Experiments.Tasks;
 using SeqLab.Training;
 using SeqLab.Training.Logging;
 using YamlDotNet.Serialization;
@@ -64,7 +65,7 @@ public static class ResultsWriter
 
     /// <summary>Writes every file of one experiment into <paramref name="folder"/> (the summary last, so a present summary means a finished experiment).</summary>
     public static void WriteExperiment(string folder, ExperimentConfig experiment, TrainingLog log, ExperimentSummary summary, RunManifest? manifest = null,
-        TaskShowcase? showcase = null)
+        IReadOnlyList<ResultFile>? artefacts = null)
     {
         Directory.CreateDirectory(folder);
         if (manifest is not null) AtomicFile.WriteAllText(Path.Combine(folder, "manifest.json"), JsonSerializer.Serialize(manifest, Json));
@@ -84,27 +85,14 @@ public static class ResultsWriter
         }
         AtomicFile.WriteAllText(Path.Combine(folder, "evaluation.csv"), evaluation.ToString());
 
-        if (log.Evaluations.LastOrDefault(e => e.Split == "test")?.Result.Confusion is long[][] confusion)
-        {
-            var table = new Csv("actual", "predicted", "count");
-            for (int a = 0; a < confusion.Length; a++)
-                for (int p = 0; p < confusion[a].Length; p++) table.Row(a, p, confusion[a][p]);
-            AtomicFile.WriteAllText(Path.Combine(folder, "confusion.csv"), table.ToString());
-        }
-
         // Each monitor writes its own tables.
         foreach (var monitor in log.Monitors)
             foreach (var table in monitor.Tables())
                 AtomicFile.WriteAllText(Path.Combine(folder, table.FileName), table.Content.ToString());
 
-        if (showcase?.Forecasts.Count > 0)
-        {
-            var forecast = new Csv("series", "date", "actual", "predicted", "naive");
-            foreach (var f in showcase.Forecasts) forecast.Row(f.Series, f.Date, f.Actual, f.Predicted, f.Naive);
-            AtomicFile.WriteAllText(Path.Combine(folder, "forecast.csv"), forecast.ToString());
-        }
-        if (showcase?.Samples.Count > 0)
-            AtomicFile.WriteAllText(Path.Combine(folder, "samples.json"), JsonSerializer.Serialize(showcase.Samples, Json));
+        // Each kind of data writes its own files (forecasts, samples, confusion matrix).
+        foreach (var file in artefacts ?? [])
+            AtomicFile.WriteAllText(Path.Combine(folder, file.FileName), file.Content);
 
         AtomicFile.WriteAllText(Path.Combine(folder, "summary.json"), JsonSerializer.Serialize(summary, Json));
     }

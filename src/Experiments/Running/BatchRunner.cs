@@ -1,4 +1,5 @@
 using SeqLab.Experiments.Config;
+using SeqLab.Experiments.Tasks;
 using SeqLab.Experiments.Results;
 using SeqLab.Models;
 using SeqLab.Training;
@@ -64,8 +65,8 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             lock (TorchRandom.Gate)
             {
                 torch.manual_seed(training.Seed);
-                data = Factories.CreateTask(experiment.Dataset, experiment.Model, training.BatchSize, training.Seed);
-                model = Factories.CreateModel(experiment.Model, data);
+                data = DataKinds.Find(experiment.Dataset.Type)!.Build(experiment.Dataset, experiment.Model, training.BatchSize, training.Seed);
+                model = new SequenceModel(ModelBinding.Options(experiment.Model, data.Input, data.Task, data.Outputs));
             }
             using var dataScope = data;
             task = data.Task.ToString();
@@ -86,7 +87,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             if (outcome.Status == TrainingStatus.Completed && data.TestMetrics is not null)
                 foreach (var (name, value) in data.TestMetrics(model)) testMetrics[name] = value;
 
-            var showcase = outcome.Status == TrainingStatus.Completed && data.Showcase is not null ? data.Showcase(model) : TaskShowcase.None;
+            var artefacts = outcome.Status == TrainingStatus.Completed && data.Artefacts is not null ? data.Artefacts(model, outcome).ToList() : [];
 
             var summary = Summarise(experiment, task, description, parameterCount, baseline, baselineName, outcome, testMetrics);
             var manifest = RunManifest.Describe(threads, training.Seed, device.ToString(), configFile, started, outcome.WallSeconds);
@@ -96,7 +97,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
                 Directory.CreateDirectory(folder);
                 ModelFile.Save(model, Path.Combine(folder, "model.bin"));
             }
-            ResultsWriter.WriteExperiment(folder, experiment, outcome.Log, summary, manifest, showcase);
+            ResultsWriter.WriteExperiment(folder, experiment, outcome.Log, summary, manifest, artefacts);
             return summary;
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)

@@ -18,6 +18,7 @@ public static class TokenSampler
         if (temperature < 0) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "must be ≥ 0");
         int? window = model.Options.Encoder is TransformerOptions t ? t.MaxLength : null;
         var tokens = prompt.ToList();
+        var device = model.parameters().First().device; // the model's device; sampling itself stays on the CPU with the CPU generator
         bool wasTraining = model.training;
         model.eval();
         try
@@ -27,7 +28,7 @@ public static class TokenSampler
             {
                 using var scope = NewDisposeScope();
                 var context = window is int w && tokens.Count > w ? tokens.Skip(tokens.Count - w).ToArray() : tokens.ToArray();
-                var logits = model.Forward(tensor(context).unsqueeze(0))[0, -1];
+                var logits = model.Forward(tensor(context, device: device).unsqueeze(0))[0, -1].cpu();
                 long next;
                 if (temperature == 0) next = logits.argmax().item<long>();
                 else

@@ -1,0 +1,34 @@
+using SeqLab.Data.Batches;
+using SeqLab.Data.Synthetic;
+using SeqLab.Experiments.Config;
+using SeqLab.Models;
+
+namespace SeqLab.Experiments.Tasks;
+
+/// <summary><c>dataset: {type: adding}</c> — the adding problem's keys.</summary>
+public sealed record AddingConfig : SyntheticConfig
+{
+    /// <inheritdoc />
+    public override string Type => "adding";
+}
+
+/// <summary>The adding problem (Hochreiter &amp; Schmidhuber 1997; Arjovsky et al. 2016): the sum of the two marked values; always predicting 1 scores MSE 1/6.</summary>
+public sealed class AddingTask : DataKind<AddingConfig>
+{
+    /// <inheritdoc />
+    public override string Summary => "2 features (value, marker) | the sum of the two marked values | MSE | always 1: MSE 1/6";
+    /// <inheritdoc />
+    public override TaskKind Task => TaskKind.SequenceRegression;
+
+    /// <inheritdoc />
+    protected override TaskData Build(AddingConfig d, ModelConfig model, int batchSize, long seed)
+    {
+        var problem = new AddingProblem(d.Length);
+        Func<int, TorchSharp.torch.Generator, SequenceBatch> draw = d.MinLength is int min
+            ? (n, g) => AddingProblem.SampleVariable(n, min, d.Length, g)
+            : problem.Sample;
+        return new TaskData(InputOptions.ForFeatures(AddingProblem.Features), Task, 1, (g, _) => draw(batchSize, g),
+            Fixed(g => draw(d.ValidationSize, g), EvaluationSeeds.Validation(seed)), Fixed(g => draw(d.TestSize, g), EvaluationSeeds.Test(seed)),
+            AddingProblem.TrivialBaselineMse, "always predict 1 (MSE 1/6)");
+    }
+}

@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Reflection;
+using SeqLab.Data.Batches;
+using SeqLab.Experiments.Config;
+using SeqLab.Models;
+using SeqLab.Training;
+using SeqLab.Training.Logging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SeqLab.Experiments.Tasks;
+
+/// <summary>
+/// The <c>dataset:</c> section of one experiment: a record per kind of data, whose <see cref="ConfigKeyAttribute"/>
+/// properties are that kind's keys.
+/// </summary>
+public abstract record DatasetConfig
+{
+    /// <summary>The kind's name, the value of <c>dataset.type</c>.</summary>
+    public abstract string Type { get; }
+}
+
+/// <summary>The keys every synthetic long-range probe shares.</summary>
+public abstract record SyntheticConfig : DatasetConfig
+{
+    /// <summary>Sequence length T.</summary>
+    [ConfigKey("sequence length T (copy_memory: the gap T between reading and recalling)", Minimum = 1, Maximum = 100_000)]
+    public int Length { get; init; } = 50;
+    /// <summary>Shortest length for variable-length probes; null = fixed length.</summary>
+    [ConfigKey("draw each sequence's length from [min_length, length] (padded batches with lengths); null = fixed length", Minimum = 1)]
+    public int? MinLength { get; init; }
+    /// <summary>Fixed validation-set size.</summary>
+    [ConfigKey("sequences in the fixed validation set", Minimum = 1)]
+    public int ValidationSize { get; init; } = 1000;
+    /// <summary>Fixed test-set size.</summary>
+    [ConfigKey("sequences in the fixed test set", Minimum = 1)]
+    public int TestSize { get; init; } = 2000;
+}
+
+/// <summary>The keys every kind read from files shares: how much of the data validates and tests.</summary>
+public abstract record SplitConfig : DatasetConfig
+{
+    /// <summary>Validation share.</summary>
+    [ConfigKey("share of the data for validation (text: by position; forecast: the middle of the timeline; dna, fasta: stratified)", Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5)]
+    public double ValidationFraction { get; init; } = 0.1;
+    /// <summary>Test share.</summary>
+    [ConfigKey("share of the data for the final test (the end of the text or timeline; stratified for dna, fasta)", Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5)]
+    public double TestFraction { get; init; } = 0.1;
+}
+
+/// <summary>A kind read from one data file.</summary>
+public abstract record FileConfig : SplitConfig
+{
+    /// <summary>The data file, resolved against the experiments file's folder.</summary>
+    [ConfigKey("the data file, relative to the experiments file", Required = true, IsPath = true)]
+    public string Path { get; init; } = "";
+}
+
+/// <summary>A file of a data set that is written into the experiment folder after training (forecasts, samples, confusion matrix).</summary>
+/// <param name="FileName">Name inside the experiment folder.</param>
+/// <param name="Content">The text.</param>
+public sealed record ResultFile(string FileName, string Content);
+
+/// <summary>
+/// A data set as the runner sees it: what the model reads and predicts, training batches, fixed evaluation sets, the
+/// baseline to beat, extra test metrics and the files the kind leaves beside the logs.
+/// </summary>
+/// <param name="Input">What the model reads (features or token ids).</param>
+/// <param name="Task">What it predicts.</param>
+/// <param name="Outputs">Regression outputs or classes (language models: the vocabulary).</param>
+/// <param name="SampleBatch">Draws the training batch of a 1-based step from the generator (random tasks ignore the step; truncated BPTT reads it).</param>
+/// <param name="Validation">Fixed validation set.</param>
+/// <param name="Test">Fixed test set.</param>
+/// <param name="BaselineLoss">The trivial baseline's loss on the test set, in the task loss's units.</param>
+/// <param name="BaselineName">What the baseline is.</param>
+public sealed record TaskData(InputOptions Input, TaskKind Task, int Outputs, Func<Generator, int, SequenceBatch> SampleBatch,
+    SequenceBatch Validation, SequenceBatch Test, double BaselineLoss, string BaselineName) : IDisposable
+{
+    /// <summary>Extra test metrics of a trained model (e.g. forecasts in price units beside the naive forecast); null for none.</summary>
+    public Func<ISequenceModel, Dictionary<string, double>>? TestMetrics { get; init; }
+
+    /// <summary>Files the trained model leaves for the report (forecast.csv, samples.json, confusion.csv); null for none.</summary>
+    public Func<ISequenceModel, TrainingOutcome, IEnumerable<ResultFile>>? Artefacts { get; init; }
+
+    /// <summary>Truncated BPTT: consecutive steps continue the same streams for this many steps, after which the state is reset; null for independent batches.</summary>
+    public int? StatefulPeriod { get; init; }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Validation.Dispose();
+        Test.Dispose();
+    }
+}
+
+/// <summary>Something wrong with the data an experiment names, found before training: which key it concerns and what is wrong.</summary>
+/// <param name="Key">The <c>dataset</c> key whose place in the experiments file the error points at.</param>
+/// <param name="Message">What is wrong, naming the data file (and its line) and what was expected.</param>
+public sealed record DataProblem(string Key, string Message);
+
+/// <summary>A kind of data: its name, its typed config, the checks it can make without training, and how it builds a <see cref="TaskData"/>.</summary>
+public interface IDataKind
+{
+    /// <summary>The value of <c>dataset.type</c>.</summary>
+    string Name { get; }
+    /// <summary>One line for the docs: what the model reads and predicts, and the baseline.</summary>
+    string Summary { get; }
+    /// <summary>What the model predicts (decides the loss, and which model options make sense).</summary>
+    TaskKind Task { get; }
+    /// <summary>The config record type; its <see cref="ConfigKeyAttribute"/> properties are the kind's keys.</summary>
+    Type ConfigType { get; }
+    /// <summary>A config with every default.</summary>
+    DatasetConfig CreateConfig();
+    /// <summary>Whether the model reads token ids (rather than feature vectors) with this config.</summary>
+    bool ReadsTokens(DatasetConfig config);
+    /// <summary>Combinations with the model that cannot work (messages in YAML terms).</summary>
+    IEnumerable<string> CheckModel(DatasetConfig config, ModelConfig model);
+    /// <summary>What can be checked of the data without training: files, headers, columns, records, labels, window sizes.</summary>
+    IEnumerable<DataProblem> CheckData(DatasetConfig config);
+    /// <summary>Builds the data; <paramref name="seed"/> fixes the evaluation sets and splits.</summary>
+    TaskData Build(DatasetConfig config, ModelConfig model, int batchSize, long seed);
+}
+
+/// <summary>A kind of data with its config record <typeparamref name="TConfig"/>.</summary>
+public abstract class DataKind<TConfig> : IDataKind where TConfig : DatasetConfig, new()
+{
+    /// <inheritdoc />
+    public string Name => new TConfig().Type;
+    /// <inheritdoc />
+    public abstract string Summary { get; }
+    /// <inheritdoc />
+    public abstract TaskKind Task { get; }
+    /// <inheritdoc />
+    public Type ConfigType => typeof(TConfig);
+    /// <inheritdoc />
+    public DatasetConfig CreateConfig() => new TConfig();
+    /// <inheritdoc />
+    public bool ReadsTokens(DatasetConfig config) => ReadsTokens((TConfig)config);
+    /// <summary>See <see cref="IDataKind.ReadsTokens"/>; feature vectors by default.</summary>
+    protected virtual bool ReadsTokens(TConfig config) => false;
+    /// <inheritdoc />
+    public IEnumerable<string> CheckModel(DatasetConfig config, ModelConfig model) => CheckModel((TConfig)config, model);
+    /// <inheritdoc />
+    public IEnumerable<DataProblem> CheckData(DatasetConfig config) => CheckData((TConfig)config);
+    /// <inheritdoc />
+    public TaskData Build(DatasetConfig config, ModelConfig model, int batchSize, long seed) => Build((TConfig)config, model, batchSize, seed);
+
+    /// <summary>See <see cref="IDataKind.CheckModel"/>; none by default.</summary>
+    protected virtual IEnumerable<string> CheckModel(TConfig config, ModelConfig model) => [];
+    /// <summary>See <see cref="IDataKind.CheckData"/>; none by default (synthetic data).</summary>
+    protected virtual IEnumerable<DataProblem> CheckData(TConfig config) => [];
+    /// <summary>See <see cref="IDataKind.Build"/>.</summary>
+    protected abstract TaskData Build(TConfig config, ModelConfig model, int batchSize, long seed);
+
+    /// <summary>A fixed evaluation set drawn from its own generator (see <see cref="EvaluationSeeds"/>).</summary>
+    protected static SequenceBatch Fixed(Func<Generator, SequenceBatch> draw, ulong seed)
+    {
+        using var generator = new Generator(seed);
+        return draw(generator);
+    }
+
+    /// <summary>The honest baseline of a classification: the cross-entropy on the test split of predicting the training split's class priors.</summary>
+    protected static (double Loss, string Name) ClassPriors<T>(IReadOnlyList<T> train, IReadOnlyList<T> test, IReadOnlyList<string> classes, Func<T, string> label)
+    {
+        var priors = classes.Select(c => train.Count(r => label(r) == c) / (double)train.Count).ToArray();
+        double entropy = -test.Average(r => Math.Log(priors[IndexOf(classes, label(r))]));
+        return (entropy, $"class priors of the training split ({string.Join(", ", classes.Select((c, i) => $"{c} {priors[i]:P0}"))})");
+    }
+
+    static int IndexOf(IReadOnlyList<string> classes, string label)
+    {
+        for (int i = 0; i < classes.Count; i++) if (classes[i] == label) return i;
+        return -1;
+    }
+
+    /// <summary>The test confusion matrix as <c>confusion.csv</c> (<c>actual, predicted, count</c>), for classification kinds.</summary>
+    protected static IEnumerable<ResultFile> Confusion(TrainingOutcome outcome)
+    {
+        if (outcome.Log.Evaluations.LastOrDefault(e => e.Split == "test")?.Result.Confusion is not long[][] confusion) yield break;
+        var table = new Csv("actual", "predicted", "count");
+        for (int a = 0; a < confusion.Length; a++)
+            for (int p = 0; p < confusion[a].Length; p++) table.Row(a, p, confusion[a][p]);
+        yield return new ResultFile("confusion.csv", table.ToString());
+    }
+}
+
+/// <summary>The kinds of data the runner knows. A new kind is one class and one line here.</summary>
+public static class DataKinds
+{
+    static readonly List<IDataKind> Kinds =
+    [
+        new AddingTask(),
+        new CopyMemoryTask(),
+        new TemporalOrderTask(),
+        new TextTask(),
+        new ForecastTask(),
+        new DnaTask(),
+        new FastaTask(),
+    ];
+
+    /// <summary>Every kind, in registration order.</summary>
+    public static IReadOnlyList<IDataKind> All => Kinds;
+
+    /// <summary>The kind named <paramref name="name"/>, or null.</summary>
+    public static IDataKind? Find(string name) => Kinds.FirstOrDefault(k => k.Name == name);
+
+    /// <summary>The keys of a config record: each <see cref="ConfigKeyAttribute"/> property, base records first.</summary>
+    public static IReadOnlyList<(string Key, PropertyInfo Property, ConfigKeyAttribute Attribute)> Keys(Type configType)
+    {
+        int Depth(Type? type) => type is null ? 0 : 1 + Depth(type.BaseType);
+        return configType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Select(p => (Property: p, Attribute: p.GetCustomAttribute<ConfigKeyAttribute>()))
+            .Where(p => p.Attribute is not null)
+            .OrderBy(p => Depth(p.Property.DeclaringType)).ThenBy(p => p.Property.MetadataToken)
+            .Select(p => (SnakeCase(p.Property.Name), p.Property, p.Attribute!)).ToList();
+    }
+
+    /// <summary>"FeatureColumns" → "feature_columns".</summary>
+    public static string SnakeCase(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString(CultureInfo.InvariantCulture)));
+}
