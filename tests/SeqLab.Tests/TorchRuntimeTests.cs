@@ -11,7 +11,7 @@ public class TorchRuntimeTests
     {
         TorchRuntime.EnsureLoaded();
         Assert.Equal(Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is { Length: > 0 } set
-            ? $"MALLOC_MMAP_THRESHOLD_={set} (left as set)" : "mmap threshold fixed at 128 KiB", SeqLab.Runtime.Memory.Allocator.FixMmapThreshold());
+            ? $"MALLOC_MMAP_THRESHOLD_={set} (left as set)" : "mmap threshold fixed at 1024 KiB", SeqLab.Runtime.Memory.Allocator.FixMmapThreshold());
         // A buffer above the threshold is mapped, and unmapped when freed: resident memory comes back (a dynamic threshold would keep it on the heap).
         static long Resident() => long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
         for (int round = 0; round < 3; round++)
