@@ -6,24 +6,6 @@ namespace SeqLab.Tests;
 
 public class TorchRuntimeTests
 {
-    [Fact]
-    public void The_loader_fixes_the_allocators_mmap_threshold_so_freed_buffers_go_back()
-    {
-        TorchRuntime.EnsureLoaded();
-        Assert.Equal(Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is { Length: > 0 } set
-            ? $"MALLOC_MMAP_THRESHOLD_={set} (left as set)" : "mmap threshold fixed at 1024 KiB", SeqLab.Runtime.Memory.Allocator.FixMmapThreshold());
-        // A buffer above the threshold is mapped, and unmapped when freed: resident memory comes back (a dynamic threshold would keep it on the heap).
-        static long Resident() => long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-        for (int round = 0; round < 3; round++)
-        {
-            long before = Resident();
-            var buffers = Enumerable.Range(0, 16).Select(i => torch.ones(4 * 1024 * 1024 + 4096 * i, torch.ScalarType.Byte)).ToList(); // 16 × ≈ 4 MB, touched
-            Assert.True(Resident() - before > 32 * 1024, "the buffers are resident");
-            foreach (var buffer in buffers) buffer.Dispose();
-            Assert.True(Resident() - before < 16 * 1024, $"round {round}: {Resident() - before} KB still resident after freeing 64 MB");
-        }
-    }
-
     static bool SystemLacksGlibcxx3432 => !ElfImage.Load(NativeFiles.LoadedLibStdCxx).VersionDefinitions.Contains("GLIBCXX_3.4.32");
 
     [Fact]
@@ -68,5 +50,38 @@ public class TorchRuntimeTests
         ElfVersionPatcher.WeakenVersionRequirement(copy, "GLIBCXX_3.4.32");
         var oldRuntime = new HashSet<string> { "GLIBCXX_3.4", "GLIBCXX_3.4.30" };
         Assert.DoesNotContain(TorchRuntime.MissingRequirements(ElfImage.Load(copy), oldRuntime), r => r.Name == "GLIBCXX_3.4.32");
+    }
+}
+
+/// <summary>Resident memory is process-wide: this runs alone, after the parallel tests, so no other test allocates or frees meanwhile.</summary>
+[CollectionDefinition(nameof(AllocatorTests), DisableParallelization = true)]
+public class AllocatorCollection;
+
+/// <summary>The allocator setting of the loader, measured in resident memory.</summary>
+[Collection(nameof(AllocatorTests))]
+public class AllocatorTests
+{
+    [Fact]
+    public void The_loader_fixes_the_allocators_mmap_threshold_so_freed_buffers_go_back()
+    {
+        TorchRuntime.EnsureLoaded();
+        Assert.Equal(Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is { Length: > 0 } set
+            ? $"MALLOC_MMAP_THRESHOLD_={set} (left as set)" : "mmap threshold fixed at 1024 KiB", SeqLab.Runtime.Memory.Allocator.FixMmapThreshold());
+        // A buffer above the threshold is mapped, and unmapped when freed: resident memory comes back (a dynamic threshold would keep it on the heap).
+        static long Resident()
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers(); // no tensor of an earlier test is freed while this one measures
+            return ResidentNow();
+        }
+        static long ResidentNow() => long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        for (int round = 0; round < 3; round++)
+        {
+            long before = Resident();
+            var buffers = Enumerable.Range(0, 16).Select(i => torch.ones(4 * 1024 * 1024 + 4096 * i, torch.ScalarType.Byte)).ToList(); // 16 × ≈ 4 MB, touched
+            Assert.True(Resident() - before > 32 * 1024, "the buffers are resident");
+            foreach (var buffer in buffers) buffer.Dispose();
+            Assert.True(Resident() - before < 16 * 1024, $"round {round}: {Resident() - before} KB still resident after freeing 64 MB");
+        }
     }
 }
