@@ -32,6 +32,8 @@ public sealed class Checkpointing(string folder) : ITrainingCallback
         if (!File.Exists(Path.Combine(source, StateFile))) return;
         var state = JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(source, StateFile)), Json)
             ?? throw new InvalidDataException($"{source}: empty checkpoint state");
+        if (state.Callbacks is null)
+            throw new InvalidDataException($"{source}: this checkpoint was written by an earlier SeqLab (no callback states); delete the folder to start the experiment again");
         context.Model.Module.load(Path.Combine(source, "model.bin"));
         ((TorchSharp.Modules.OptimizerHelper)context.Optimizer).load_state_dict(Path.Combine(source, "optimizer.bin"));
         using (var data = tensor(File.ReadAllBytes(Path.Combine(source, "data_rng.bin")))) context.DataGenerator.set_state(data);
