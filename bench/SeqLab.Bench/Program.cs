@@ -130,7 +130,7 @@ void MonitoringOverhead()
         using var generator = new Generator(1);
         var trainer = new Trainer(new TrainingOptions(steps, 64, 3e-3, 1.0, 1, 2, steps), monitored ? new MonitoringOptions(50) : new MonitoringOptions(steps) { ExpensiveEvery = steps });
         var clock = Stopwatch.StartNew();
-        trainer.Train(model, (g, _) => task.Sample(64, g), generator, validation, test, monitoringBatch: monitored ? monitoringBatch : null);
+        trainer.Train(model, (g, _) => task.Sample(64, g), generator, validation, test, new TrainingRun { MonitoringBatch = monitored ? monitoringBatch : null });
         return clock.Elapsed.TotalSeconds;
     }
     foreach (var (name, options) in models)

@@ -12,6 +12,39 @@ using static TorchSharp.torch;
 
 namespace SeqLab.Training;
 
+/// <summary>How a run is watched, kept and extended; every part is optional.</summary>
+public sealed record TrainingRun
+{
+    /// <summary>Called once per step with its metrics (progress bars).</summary>
+    public StepObserver? Observer { get; init; }
+
+    /// <summary>
+    /// The experiment's folder: a checkpoint found there is loaded first (the run continues after its step), one is written
+    /// every <see cref="TrainingOptions.CheckpointEvery"/> steps and when <see cref="Cancellation"/> stops the run, and it is
+    /// deleted when the run completes — a resumed run ends with the same numbers as an uninterrupted one. TensorBoard files go
+    /// there too. Null: the run writes nothing.
+    /// </summary>
+    public string? Folder { get; init; }
+
+    /// <summary>Stops the run after the current step (Ctrl+C).</summary>
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>
+    /// Truncated BPTT: the recurrent state after each step, detached from its graph, starts the next step, and is reset to
+    /// zeros every this many steps (a new pass over the streams). Null: independent batches.
+    /// </summary>
+    public int? StatefulPeriod { get; init; }
+
+    /// <summary>A small fixed batch for the expensive monitors (the trainer moves it to its device); null: they do not run.</summary>
+    public SequenceBatch? MonitoringBatch { get; init; }
+
+    /// <summary>The monitors; null: <see cref="MonitorRegistry.CreateDefault"/>.</summary>
+    public IReadOnlyList<ITrainingMonitor>? Monitors { get; init; }
+
+    /// <summary>Further callbacks, run after the monitors.</summary>
+    public IReadOnlyList<ITrainingCallback> Callbacks { get; init; } = [];
+}
+
 /// <summary>
 /// A minimal supervised training loop for every sequence task: SGD/Adam/AdamW/RMSprop with schedules, L1/L2 penalties,
 /// clipping by norm and value, and truncated BPTT; everything else — monitors, early stopping, checkpoints, TensorBoard —
@@ -27,23 +60,17 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
     /// <paramref name="validation"/> and finally on <paramref name="test"/>. The caller seeds torch before building the model;
     /// <paramref name="dataGenerator"/> fixes the order of training batches.
     /// </summary>
-    /// <remarks>
-    /// <paramref name="monitors"/> default to <see cref="MonitorRegistry.CreateDefault"/>; <paramref name="callbacks"/> run after
-    /// them. With <paramref name="folder"/>, a checkpoint found there is loaded first (the run continues after its step),
-    /// one is written every <see cref="TrainingOptions.CheckpointEvery"/> steps and when <paramref name="cancellation"/> stops
-    /// the run, and it is deleted when the run completes: a resumed run ends with the same numbers as an uninterrupted one.
-    /// With <paramref name="statefulPeriod"/> (truncated BPTT), the recurrent state after each step, detached from its graph,
-    /// starts the next step, and is reset to zeros every <paramref name="statefulPeriod"/> steps (a new pass over the streams).
-    /// </remarks>
+    /// <remarks>Everything else about the run — progress, checkpoints, BPTT, the monitoring batch, monitors and callbacks — is in <paramref name="run"/>.</remarks>
     public TrainingOutcome Train(ISequenceModel model, Func<Generator, int, SequenceBatch> sampleBatch, Generator dataGenerator,
-        SequenceBatch validation, SequenceBatch test, StepObserver? observer = null, string? folder = null, CancellationToken cancellation = default,
-        int? statefulPeriod = null, SequenceBatch? monitoringBatch = null, IEnumerable<ITrainingMonitor>? monitors = null, IEnumerable<ITrainingCallback>? callbacks = null)
+        SequenceBatch validation, SequenceBatch test, TrainingRun? run = null)
     {
+        run ??= new TrainingRun();
+        var (observer, folder, cancellation, statefulPeriod, monitoringBatch) = (run.Observer, run.Folder, run.Cancellation, run.StatefulPeriod, run.MonitoringBatch);
         using var gradientsOn = enable_grad(); // grad mode is per thread: a worker thread (--jobs) must not inherit it off
         var staged = model.Capability<IStagedSequenceModel>();
         if (statefulPeriod is not null && staged is not { CarriesState: true })
             throw new ArgumentException("truncated BPTT carries a recurrent state: it needs a recurrent model that exposes its stages (IStagedSequenceModel)");
-        var monitorList = (monitors ?? MonitorRegistry.CreateDefault()).ToList();
+        var monitorList = (run.Monitors ?? MonitorRegistry.CreateDefault()).ToList();
         var log = new TrainingLog(monitorList);
         var parameters = model.NamedParameters().ToList();
         var weights = parameters.Select(p => p.Parameter).ToList();
@@ -59,7 +86,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
             Model = model, Parameters = parameters, Training = training, Monitoring = monitoring, Log = log, Optimizer = optimizer,
             DataGenerator = dataGenerator, Device = device, Folder = folder, MonitoringBatch = onDeviceMonitoring,
         };
-        List<ITrainingCallback> all = [.. monitorList, .. callbacks ?? [], carried, .. owned];
+        List<ITrainingCallback> all = [.. monitorList, .. run.Callbacks, carried, .. owned];
         context.Callbacks = all;
         var clock = Stopwatch.StartNew();
         try

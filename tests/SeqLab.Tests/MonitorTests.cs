@@ -121,7 +121,7 @@ public class MonitorTests
         // Every monitor on: parameter statistics and spectra every 5 steps, twins/gates/attention every 10, clipping on.
         var trainer = new Trainer(new TrainingOptions(60, 16, 1e-2, 0.5, 12, 2, 20), new MonitoringOptions(5) { ExpensiveEvery = 10 });
         var outcome = trainer.Train(model, (g, _) => task.Sample(16, g), generator, validation, validation,
-            observer: _ => liveAfterStep.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount), monitoringBatch: monitoringBatch);
+            new TrainingRun { Observer = _ => liveAfterStep.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount), MonitoringBatch = monitoringBatch });
         long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
         Assert.Equal(TrainingStatus.Completed, outcome.Status);

@@ -48,7 +48,7 @@ public class PluginTests
         using var generator = new Generator(4);
         var monitor = new RecordingMonitor();
         var trainer = new Trainer(new TrainingOptions(3, 8, 1e-2, 1.0, 4, 1, 2), new MonitoringOptions(1));
-        var outcome = trainer.Train(model, (g, _) => task.Sample(8, g), generator, validation, validation, monitors: [monitor]);
+        var outcome = trainer.Train(model, (g, _) => task.Sample(8, g), generator, validation, validation, new TrainingRun { Monitors = [monitor] });
 
         Assert.Equal(
         [
@@ -80,7 +80,7 @@ public class PluginTests
         {
             var trainer = new Trainer(new TrainingOptions(6, 8, 1e-2, null, 6, 1, 10), new MonitoringOptions(1));
             var stopped = trainer.Train(model, (g, _) => task.Sample(8, g), generator, validation, validation,
-                observer: m => { if (m.Step == 2) cancel.Cancel(); }, folder: folder, cancellation: cancel.Token, monitors: [first]);
+                new TrainingRun { Observer = m => { if (m.Step == 2) cancel.Cancel(); }, Folder = folder, Cancellation = cancel.Token, Monitors = [first] });
             Assert.Equal(TrainingStatus.Interrupted, stopped.Status);
         }
         Assert.True(File.Exists(Path.Combine(folder, "checkpoint", "state.json")));
@@ -93,7 +93,7 @@ public class PluginTests
         {
             var trainer = new Trainer(new TrainingOptions(6, 8, 1e-2, null, 6, 1, 10), new MonitoringOptions(1));
             var outcome = trainer.Train(TestModels.Regressor(RecurrentKind.Lstm, 6), (g, _) => task.Sample(8, g), generator, validation, validation,
-                folder: folder, monitors: [resumed]);
+                new TrainingRun { Folder = folder, Monitors = [resumed] });
             Assert.Equal(TrainingStatus.Completed, outcome.Status);
             Assert.Equal(6, outcome.Log.Steps.Count);
         }
@@ -126,7 +126,7 @@ public class PluginTests
         using var generator = new Generator(7);
         var trainer = new Trainer(new TrainingOptions(5, 8, 1e-2, 1.0, 7, 1, 5), new MonitoringOptions(1) { ExpensiveEvery = 2 });
         var model = new Opaque(TestModels.Regressor(RecurrentKind.Lstm, 6));
-        var outcome = trainer.Train(model, (g, _) => task.Sample(8, g), generator, validation, validation, monitoringBatch: monitoringBatch);
+        var outcome = trainer.Train(model, (g, _) => task.Sample(8, g), generator, validation, validation, new TrainingRun { MonitoringBatch = monitoringBatch });
 
         Assert.Equal(TrainingStatus.Completed, outcome.Status);
         Assert.NotEmpty(outcome.Log.TimeGradients());          // feature inputs: ∂L/∂x_t needs no capability
@@ -137,7 +137,7 @@ public class PluginTests
         Assert.Equal(2, outcome.Log.Notes.Count);              // once each, however many steps
         Assert.Contains(outcome.Log.Notes, n => n.StartsWith("gradients through depth"));
         Assert.Contains(outcome.Log.Notes, n => n.StartsWith("activations"));
-        Assert.Throws<ArgumentException>(() => trainer.Train(model, (g, _) => task.Sample(8, g), generator, validation, validation, statefulPeriod: 4));
+        Assert.Throws<ArgumentException>(() => trainer.Train(model, (g, _) => task.Sample(8, g), generator, validation, validation, new TrainingRun { StatefulPeriod = 4 }));
     }
 
     [Theory]

@@ -21,7 +21,7 @@ public class TrainerTests(ITestOutputHelper output)
         using var test = task.FixedSet(256, seed + 200);
         using var generator = new Generator((ulong)seed);
         var trainer = new Trainer(new TrainingOptions(steps, 64, learningRate, clip, seed, 2, evalEvery), new MonitoringOptions(logEvery));
-        return trainer.Train(model, (g, _) => task.Sample(64, g), generator, validation, test, observer);
+        return trainer.Train(model, (g, _) => task.Sample(64, g), generator, validation, test, new TrainingRun { Observer = observer });
     }
 
     [Theory]

@@ -81,8 +81,11 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             progress.Started(experiment.Name, training.Steps, description);
             var trainer = new Trainer(training, experiment.Monitoring, device);
             using var monitoringBatch = data.Validation.Take(experiment.Monitoring.MonitorBatchSize);
-            var outcome = trainer.Train(model, data.SampleBatch, dataGenerator, data.Validation, data.Test,
-                metrics => progress.Stepped(experiment.Name, metrics, training.Steps), folder, cancellation, data.StatefulPeriod, monitoringBatch);
+            var outcome = trainer.Train(model, data.SampleBatch, dataGenerator, data.Validation, data.Test, new TrainingRun
+            {
+                Observer = metrics => progress.Stepped(experiment.Name, metrics, training.Steps),
+                Folder = folder, Cancellation = cancellation, StatefulPeriod = data.StatefulPeriod, MonitoringBatch = monitoringBatch,
+            });
             var testMetrics = new Dictionary<string, double>(outcome.TestMetrics);
             if (outcome.Status == TrainingStatus.Completed && data.TestMetrics is not null)
                 foreach (var (name, value) in data.TestMetrics(model)) testMetrics[name] = value;
