@@ -112,47 +112,47 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                 Optimisation.SetLearningRate(optimizer, learningRate);
                 using var batch = OnDevice(sampleBatch(dataGenerator, step));
                 if (statefulPeriod is int period && (step - 1) % period == 0) carried.Replace(null); // a new pass over the streams
-                var context_ = new StepContext(context, step, batch, learningRate);
-                foreach (var callback in all) callback.OnStepStart(context_);
+                var stepContext = new StepContext(context, step, batch, learningRate);
+                foreach (var callback in all) callback.OnStepStart(stepContext);
 
                 optimizer.zero_grad();
-                var outputs = Forward(model, staged, context_, statefulPeriod is null ? null : carried);
+                var outputs = Forward(model, staged, stepContext, statefulPeriod is null ? null : carried);
                 var loss = SequenceLoss.Compute(model.Task, outputs, batch.Targets, batch.Lengths);
                 var penalty = Optimisation.Penalty(weights, training.L1, training.L2);
                 (penalty is null ? loss : loss + penalty).backward();
-                context_.Loss = loss.item<float>();
-                foreach (var callback in all) callback.AfterBackward(context_);
+                stepContext.Loss = loss.item<float>();
+                foreach (var callback in all) callback.AfterBackward(stepContext);
 
-                Clip(context_, parameters, weights);
-                foreach (var callback in all) callback.AfterClipping(context_);
-                if (!double.IsFinite(context_.Loss) || !double.IsFinite(context_.GradNorm))
+                Clip(stepContext, parameters, weights);
+                foreach (var callback in all) callback.AfterClipping(stepContext);
+                if (!double.IsFinite(stepContext.Loss) || !double.IsFinite(stepContext.GradNorm))
                 {
-                    log.Steps.Add(new StepMetrics(step, context_.Loss, context_.GradNorm, context_.Clipped, null, Elapsed()) { LearningRate = learningRate, ClippedGradNorm = context_.ClippedGradNorm });
+                    log.Steps.Add(new StepMetrics(step, stepContext.Loss, stepContext.GradNorm, stepContext.Clipped, null, Elapsed()) { LearningRate = learningRate, ClippedGradNorm = stepContext.ClippedGradNorm });
                     string lastFinite = log.Steps.LastOrDefault(s => double.IsFinite(s.GradNorm))?.GradNorm is double finite ? $"{finite}" : "none";
-                    string reason = $"step {step}: loss {context_.Loss}, gradient norm {context_.GradNorm} (last finite gradient norm {lastFinite})";
+                    string reason = $"step {step}: loss {stepContext.Loss}, gradient norm {stepContext.GradNorm} (last finite gradient norm {lastFinite})";
                     return new TrainingOutcome(TrainingStatus.Diverged, step, double.NaN, new Dictionary<string, double>(), log, reason, Elapsed());
                 }
 
-                foreach (var callback in all) callback.BeforeOptimizerStep(context_);
+                foreach (var callback in all) callback.BeforeOptimizerStep(stepContext);
                 optimizer.step();
-                foreach (var callback in all) callback.AfterOptimizerStep(context_);
+                foreach (var callback in all) callback.AfterOptimizerStep(stepContext);
 
                 if (step % training.EvalEvery == 0 || step == training.Steps)
                 {
                     var evaluation = Evaluate(model, validation, device);
                     log.Evaluations.Add(new EvaluationRecord(step, "validation", evaluation));
-                    context_.Validation = evaluation;
-                    foreach (var callback in all) callback.AfterEvaluation(context_, evaluation);
+                    stepContext.Validation = evaluation;
+                    foreach (var callback in all) callback.AfterEvaluation(stepContext, evaluation);
                 }
-                var metrics = new StepMetrics(step, context_.Loss, context_.GradNorm, context_.Clipped, context_.Validation?.Loss, Elapsed())
-                    { LearningRate = learningRate, ClippedGradNorm = context_.ClippedGradNorm };
+                var metrics = new StepMetrics(step, stepContext.Loss, stepContext.GradNorm, stepContext.Clipped, stepContext.Validation?.Loss, Elapsed())
+                    { LearningRate = learningRate, ClippedGradNorm = stepContext.ClippedGradNorm };
                 log.Steps.Add(metrics);
-                context_.Metrics = metrics;
-                foreach (var callback in all) callback.OnStepEnd(context_);
+                stepContext.Metrics = metrics;
+                foreach (var callback in all) callback.OnStepEnd(stepContext);
                 observer?.Invoke(metrics);
-                if (context_.StopRequested)
+                if (stepContext.StopRequested)
                 {
-                    note = context_.StopNote;
+                    note = stepContext.StopNote;
                     break;
                 }
             }

@@ -156,7 +156,7 @@ public class DataKindTests
         foreach (var kind in DataKinds.All)
         {
             var own = Schema.Dataset.ByType![kind.Name].Select(f => f.Key).ToHashSet();
-            Assert.Equal(own.Where(k => k != "type").Order(), DataKinds.Keys(kind.ConfigType).Select(k => k.Key).Order());
+            Assert.Equal(own.Where(k => k != "type").Order(), ConfigKeys.Of(kind.ConfigType).Select(k => k.Key).Order());
             foreach (var field in Schema.Dataset.Fields.Where(f => !own.Contains(f.Key)))
                 Assert.False(field.Applies(kind.Name), $"{field.Key} applies to {kind.Name}");
         }

@@ -43,16 +43,12 @@ public static partial class ConfigLoader
     /// <summary>A key with the node that set it, so errors point at the right line even after merging defaults; <c>Own</c> when the experiment itself set it.</summary>
     sealed record Entry(YamlScalarNode Key, YamlNode Value, bool Own = false);
 
-    /// <summary>"feature_columns" → "FeatureColumns": how schema keys name the typed records' properties.</summary>
-    internal static string PropertyName(string key) =>
-        string.Concat(key.Split('_').Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
-
     static T Populate<T>(T record, Dictionary<string, object?> values, SectionSpec section, string? type) where T : notnull
     {
         foreach (var field in section.Fields.Where(f => f.Key != "type" && f.Applies(type)))
         {
             if (!values.TryGetValue(field.Key, out var value)) continue;
-            var property = record.GetType().GetProperty(PropertyName(field.Key)) ?? throw new InvalidOperationException($"{record.GetType().Name} has no property for '{field.Key}'");
+            var property = record.GetType().GetProperty(ConfigKeys.PropertyName(field.Key)) ?? throw new InvalidOperationException($"{record.GetType().Name} has no property for '{field.Key}'");
             var target = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             property.SetValue(record, value is null ? null
                 : target == typeof(int) ? checked((int)(long)value)

@@ -41,7 +41,7 @@ public static partial class ModelBinding
         {
             string message = exception.ParamName is { } name && exception.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal)
                 ? exception.Message[..^$" (Parameter '{name}')".Length] : exception.Message;
-            return OptionName().Replace(message, match => Schema.Model.Find(DataKinds.SnakeCase(match.Value)) is { } field ? $"model.{field.Key}" : match.Value);
+            return OptionName().Replace(message, match => Schema.Model.Find(ConfigKeys.SnakeCase(match.Value)) is { } field ? $"model.{field.Key}" : match.Value);
         }
     }
 

@@ -168,7 +168,7 @@ public static class Schema
 
     /// <summary>The fields of a typed config record: its <see cref="ConfigKeyAttribute"/> properties, with the defaults <paramref name="defaults"/> holds.</summary>
     public static IReadOnlyList<FieldSpec> RecordFields(Type record, object defaults) =>
-        DataKinds.Keys(record).Select(k =>
+        ConfigKeys.Of(record).Select(k =>
         {
             var type = Nullable.GetUnderlyingType(k.Property.PropertyType) ?? k.Property.PropertyType;
             var a = k.Attribute;
@@ -197,7 +197,7 @@ public static class Schema
     {
         static Dictionary<string, object?> Defaults(Type record) =>
             record.GetConstructors().Single().GetParameters().Where(p => p.HasDefaultValue)
-                .ToDictionary(p => DataKinds.SnakeCase(p.Name!), p => p.DefaultValue is Enum e ? (object?)DataKinds.SnakeCase(e.ToString()) : p.DefaultValue);
+                .ToDictionary(p => ConfigKeys.SnakeCase(p.Name!), p => p.DefaultValue is Enum e ? (object?)ConfigKeys.SnakeCase(e.ToString()) : p.DefaultValue);
         var recurrent = Defaults(typeof(RecurrentOptions));
         var transformer = Defaults(typeof(TransformerOptions));
         transformer.Remove("feed_forward_size"); // 0 there means 4 × model_size; YAML says null

@@ -49,7 +49,7 @@ public static class ResultsWriter
             var section = new Dictionary<string, object?>();
             if (type is not null) section["type"] = type;
             foreach (var field in spec.Fields.Where(f => f.Key != "type" && f.Applies(type)))
-                section[field.Key] = record.GetType().GetProperty(ConfigLoader.PropertyName(field.Key))!.GetValue(record);
+                section[field.Key] = record.GetType().GetProperty(ConfigKeys.PropertyName(field.Key))!.GetValue(record);
             return section;
         }
         var entry = new Dictionary<string, object?>

@@ -27,8 +27,8 @@ public sealed class AddingTask : DataKind<AddingConfig>
         Func<int, TorchSharp.torch.Generator, SequenceBatch> draw = d.MinLength is int min
             ? (n, g) => AddingProblem.SampleVariable(n, min, d.Length, g)
             : problem.Sample;
-        return new TaskData(InputOptions.ForFeatures(AddingProblem.Features), Task, 1, (g, _) => draw(batchSize, g),
-            Fixed(g => draw(d.ValidationSize, g), EvaluationSeeds.Validation(seed)), Fixed(g => draw(d.TestSize, g), EvaluationSeeds.Test(seed)),
+        var (validation, test) = EvaluationSets(d, draw, seed);
+        return new TaskData(InputOptions.ForFeatures(AddingProblem.Features), Task, 1, (g, _) => draw(batchSize, g), validation, test,
             AddingProblem.TrivialBaselineMse, "always predict 1 (MSE 1/6)");
     }
 }

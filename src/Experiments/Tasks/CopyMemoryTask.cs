@@ -30,8 +30,8 @@ public sealed class CopyMemoryTask : DataKind<CopyMemoryConfig>
         int min = d.MinLength ?? d.Length;
         SequenceBatch Draw(int n, TorchSharp.torch.Generator g) => task.Sample(n, min, d.Length, g);
         double baseline = min == d.Length ? task.MemorylessBaseline : double.NaN;
-        return new TaskData(InputOptions.ForTokens(task.VocabularySize, m.EmbeddingSize), Task, task.Classes, (g, _) => Draw(batchSize, g),
-            Fixed(g => Draw(d.ValidationSize, g), EvaluationSeeds.Validation(seed)), Fixed(g => Draw(d.TestSize, g), EvaluationSeeds.Test(seed)),
+        var (validation, test) = EvaluationSets(d, Draw, seed);
+        return new TaskData(InputOptions.ForTokens(task.VocabularySize, m.EmbeddingSize), Task, task.Classes, (g, _) => Draw(batchSize, g), validation, test,
             baseline, "memoryless: blanks, then a uniform guess (10 ln 8/(T+20) nats)")
         {
             Artefacts = (_, outcome) => Confusion(outcome),

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Reflection;
 using SeqLab.Data.Batches;
 using SeqLab.Experiments.Config;
 using SeqLab.Models;
@@ -159,6 +157,10 @@ public abstract class DataKind<TConfig> : IDataKind where TConfig : DatasetConfi
         return draw(generator);
     }
 
+    /// <summary>A synthetic probe's fixed validation and test sets, drawn by <paramref name="draw"/> from their own seeds.</summary>
+    protected static (SequenceBatch Validation, SequenceBatch Test) EvaluationSets(SyntheticConfig config, Func<int, Generator, SequenceBatch> draw, long seed) =>
+        (Fixed(g => draw(config.ValidationSize, g), EvaluationSeeds.Validation(seed)), Fixed(g => draw(config.TestSize, g), EvaluationSeeds.Test(seed)));
+
     /// <summary>The honest baseline of a classification: the cross-entropy on the test split of predicting the training split's class priors.</summary>
     protected static (double Loss, string Name) ClassPriors<T>(IReadOnlyList<T> train, IReadOnlyList<T> test, IReadOnlyList<string> classes, Func<T, string> label)
     {
@@ -203,19 +205,4 @@ public static class DataKinds
 
     /// <summary>The kind named <paramref name="name"/>, or null.</summary>
     public static IDataKind? Find(string name) => Kinds.FirstOrDefault(k => k.Name == name);
-
-    /// <summary>The keys of a config record: each <see cref="ConfigKeyAttribute"/> property, base records first.</summary>
-    public static IReadOnlyList<(string Key, PropertyInfo Property, ConfigKeyAttribute Attribute)> Keys(Type configType)
-    {
-        int Depth(Type? type) => type is null ? 0 : 1 + Depth(type.BaseType);
-        return configType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Select(p => (Property: p, Attribute: p.GetCustomAttribute<ConfigKeyAttribute>()))
-            .Where(p => p.Attribute is not null)
-            .OrderBy(p => Depth(p.Property.DeclaringType)).ThenBy(p => p.Property.MetadataToken)
-            .Select(p => (SnakeCase(p.Property.Name), p.Property, p.Attribute!)).ToList();
-    }
-
-    /// <summary>"FeatureColumns" → "feature_columns".</summary>
-    public static string SnakeCase(string name) =>
-        string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString(CultureInfo.InvariantCulture)));
 }

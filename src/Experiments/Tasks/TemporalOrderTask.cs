@@ -26,8 +26,8 @@ public sealed class TemporalOrderTask : DataKind<TemporalOrderConfig>
         var task = new TemporalOrder(d.Length);
         int min = d.MinLength ?? d.Length;
         SequenceBatch Draw(int n, TorchSharp.torch.Generator g) => task.Sample(n, min, d.Length, g);
-        return new TaskData(InputOptions.ForFeatures(TemporalOrder.Features), Task, TemporalOrder.Classes, (g, _) => Draw(batchSize, g),
-            Fixed(g => Draw(d.ValidationSize, g), EvaluationSeeds.Validation(seed)), Fixed(g => Draw(d.TestSize, g), EvaluationSeeds.Test(seed)),
+        var (validation, test) = EvaluationSets(d, Draw, seed);
+        return new TaskData(InputOptions.ForFeatures(TemporalOrder.Features), Task, TemporalOrder.Classes, (g, _) => Draw(batchSize, g), validation, test,
             Math.Log(TemporalOrder.Classes), "chance: uniform over the 4 orders (ln 4 nats)")
         {
             Artefacts = (_, outcome) => Confusion(outcome),

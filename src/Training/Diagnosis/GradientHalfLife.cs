@@ -21,4 +21,8 @@ public static class GradientHalfLife
         double slope = covariance / variance;
         return slope >= 0 ? double.PositiveInfinity : Math.Log(2) / -slope;
     }
+
+    /// <summary>The half-life of each logged step's profile: the records grouped by step, ordered by time step.</summary>
+    public static IEnumerable<(int Step, double HalfLife)> PerStep<T>(IEnumerable<T> records, Func<T, int> step, Func<T, int> timeStep, Func<T, double> norm) =>
+        records.GroupBy(step).Select(group => (group.Key, Of(group.OrderBy(timeStep).Select(norm).ToList())));
 }

@@ -102,8 +102,7 @@ public sealed class HiddenStateMonitor : TrainingMonitor<HiddenStateRecords>
     /// monitored step.
     /// </summary>
     public IEnumerable<(int Step, double HalfLife)> HiddenHalfLives() =>
-        State.HiddenGradients.Where(h => h.Layer == 1 && !h.Reverse).GroupBy(h => h.Step)
-            .Select(group => (group.Key, GradientHalfLife.Of(group.OrderBy(h => h.TimeStep).Select(h => h.Norm).ToList())));
+        GradientHalfLife.PerStep(State.HiddenGradients.Where(h => h.Layer == 1 && !h.Reverse), h => h.Step, h => h.TimeStep, h => h.Norm);
 
     /// <inheritdoc />
     public override IEnumerable<ResultTable> Tables()
@@ -131,12 +130,7 @@ public sealed class HiddenStateMonitor : TrainingMonitor<HiddenStateRecords>
     /// <inheritdoc />
     public override IEnumerable<(string Key, double? Value)> Headlines()
     {
-        var halfLives = HiddenHalfLives().ToList();
-        return
-        [
-            ("hidden_half_life_first", halfLives.Count > 0 ? Measured(halfLives[0].HalfLife) : null),
-            ("hidden_half_life_last", halfLives.Count > 0 ? Measured(halfLives[^1].HalfLife) : null),
-        ];
+        return FirstAndLast("hidden_half_life", HiddenHalfLives().ToList(), Measured);
     }
 }
 

@@ -93,6 +93,16 @@ public abstract class TrainingMonitor<TState> : ITrainingMonitor where TState : 
         if (state is not null) State = state.Deserialize<TState>(Checkpointing.Json) ?? new();
     }
 
+    /// <summary>
+    /// <c>stem_first</c> and <c>stem_last</c>: the first and last value of a per-step series (null when empty), through
+    /// <paramref name="keep"/> (<see cref="Finite"/> or <see cref="Measured"/>).
+    /// </summary>
+    protected static IEnumerable<(string Key, double? Value)> FirstAndLast(string stem, IReadOnlyList<(int Step, double Value)> series, Func<double, double?> keep) =>
+    [
+        ($"{stem}_first", series.Count > 0 ? keep(series[0].Value) : null),
+        ($"{stem}_last", series.Count > 0 ? keep(series[^1].Value) : null),
+    ];
+
     /// <summary>NaN (not measurable) as null; infinity (e.g. no decay) is kept.</summary>
     protected static double? Measured(double value) => double.IsNaN(value) ? null : value;
 

@@ -140,12 +140,7 @@ public sealed class ParameterGradientMonitor : TrainingMonitor<List<ParameterGra
     /// <inheritdoc />
     public override IEnumerable<(string Key, double? Value)> Headlines()
     {
-        var ratios = FirstToLastLayerRatios().ToList();
-        return
-        [
-            ("depth_ratio_first", ratios.Count > 0 ? Finite(ratios[0].Ratio) : null),
-            ("depth_ratio_last", ratios.Count > 0 ? Finite(ratios[^1].Ratio) : null),
-        ];
+        return FirstAndLast("depth_ratio", FirstToLastLayerRatios().ToList(), Finite);
     }
 
     /// <inheritdoc />

@@ -56,7 +56,7 @@ public sealed class TimeGradientMonitor : TrainingMonitor<List<TimeGradient>>
 
     /// <summary>Gradient half-life in steps (see <see cref="GradientHalfLife.Of"/>) on each logged step.</summary>
     public IEnumerable<(int Step, double HalfLife)> HalfLives() =>
-        State.GroupBy(g => g.Step).Select(group => (group.Key, GradientHalfLife.Of(group.OrderBy(g => g.TimeStep).Select(g => g.Norm).ToList())));
+        GradientHalfLife.PerStep(State, g => g.Step, g => g.TimeStep, g => g.Norm);
 
     /// <inheritdoc />
     public override IEnumerable<ResultTable> Tables()
@@ -76,16 +76,8 @@ public sealed class TimeGradientMonitor : TrainingMonitor<List<TimeGradient>>
     /// <inheritdoc />
     public override IEnumerable<(string Key, double? Value)> Headlines()
     {
-        var ratios = FirstToLastRatios().ToList();
-        var halfLives = HalfLives().ToList();
-        return
-        [
-            ("gradient_ratio_first", ratios.Count > 0 ? Finite(ratios[0].Ratio) : null),
-            ("gradient_ratio_last", ratios.Count > 0 ? Finite(ratios[^1].Ratio) : null),
-            // Infinity (no decay) is kept: it is the answer for a Transformer; NaN (not measurable) becomes null.
-            ("gradient_half_life_first", halfLives.Count > 0 ? Measured(halfLives[0].HalfLife) : null),
-            ("gradient_half_life_last", halfLives.Count > 0 ? Measured(halfLives[^1].HalfLife) : null),
-        ];
+        // Infinity (no decay) is kept for half-lives: it is the answer for a Transformer; NaN (not measurable) becomes null.
+        return [.. FirstAndLast("gradient_ratio", FirstToLastRatios().ToList(), Finite), .. FirstAndLast("gradient_half_life", HalfLives().ToList(), Measured)];
     }
 
     /// <inheritdoc />
