@@ -83,8 +83,7 @@ public class AllocatorTests
         {
             long before = Quiet();
             var buffers = Enumerable.Range(0, 16).Select(i => torch.ones(4 * 1024 * 1024 + 4096 * i, torch.ScalarType.Byte)).ToList(); // 16 × ≈ 4 MB, touched
-            long allocated = Resident() - before;
-            Assert.True(allocated > 32 * 1024, $"round {round}: only {allocated} KB more resident after allocating 64 MB");
+            // (In a long test process the buffers may land on pages already resident, so only the release is asserted.)
             foreach (var buffer in buffers) buffer.Dispose();
             Assert.True(Resident() - before < 16 * 1024, $"round {round}: {Resident() - before} KB still resident after freeing 64 MB");
         }
