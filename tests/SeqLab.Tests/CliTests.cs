@@ -1,5 +1,5 @@
 using SeqLab.Models;
-using SeqLab.Experiments.Reports;
+using SeqLab.Reports;
 using System.Text.Json;
 using Microsoft.Data.Analysis;
 using SeqLab.Experiments.Cli;

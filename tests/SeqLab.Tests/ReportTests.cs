@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Playwright;
 using SeqLab.Experiments.Cli;
-using SeqLab.Experiments.Reports;
+using SeqLab.Reports;
 using Xunit.Abstractions;
 
 namespace SeqLab.Tests;

@@ -1,3 +1,4 @@
+using SeqLab.Reports;
 using System.Globalization;
 using SeqLab.Experiments.Results;
 using SeqLab.Experiments.Running;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using SeqLab.Experiments.Config;
-using SeqLab.Experiments.Reports;
+using SeqLab.Reports;
 using SeqLab.Experiments.Results;
 using SeqLab.Experiments.Running;
 using SeqLab.Runtime;
@@ -223,12 +223,12 @@ public static class SeqLabCli
             writer.WriteLine($"error: {folder}: no such batch folder");
             return InvalidConfig;
         }
-        if (File.Exists(Path.Combine(folder.FullName, "config.yaml")) && ResultsWriter.ReadSummary(folder.FullName) is not null)
+        if (File.Exists(Path.Combine(folder.FullName, "config.yaml")) && ExperimentResults.ReadSummary(folder.FullName) is not null)
         {
             // An experiment folder rather than a batch: just its report.
             return TryReport(console, writer, () => HtmlReport.WriteExperiment(folder.FullName)) ? Success : ExperimentFailed;
         }
-        var summaries = ResultsWriter.MergeBatchSummary(folder.FullName, ResultsWriter.ReadBatchOrder(folder.FullName)); // keep the experiments file's order; newcomers by name
+        var summaries = ResultsWriter.MergeBatchSummary(folder.FullName, ExperimentResults.ReadBatchOrder(folder.FullName)); // keep the experiments file's order; newcomers by name
         if (summaries.Count == 0)
         {
             writer.WriteLine($"error: {folder}: no experiment results (no */summary.json)");

@@ -1,7 +1,9 @@
+using SeqLab.Runtime.Files;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SeqLab.Experiments.Config;
 using SeqLab.Experiments.Tasks;
+using SeqLab.Reports;
 using SeqLab.Training;
 using SeqLab.Training.Logging;
 using YamlDotNet.Serialization;
@@ -16,12 +18,7 @@ namespace SeqLab.Experiments.Results;
 /// </summary>
 public static class ResultsWriter
 {
-    static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    static readonly JsonSerializerOptions Json = ExperimentSummary.JsonOptions;
 
     static readonly ISerializer Yaml = new SerializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
 
@@ -71,45 +68,15 @@ public static class ResultsWriter
         if (manifest is not null) AtomicFile.WriteAllText(Path.Combine(folder, "manifest.json"), JsonSerializer.Serialize(manifest, Json));
         AtomicFile.WriteAllText(Path.Combine(folder, "config.yaml"), ResolvedConfigYaml(experiment));
 
-        var metrics = new Csv("step", "train_loss", "grad_norm", "grad_norm_clipped", "clipped", "learning_rate", "elapsed_seconds");
-        foreach (var s in log.Steps)
-            metrics.Row(s.Step, s.TrainLoss, s.GradNorm, s.ClippedGradNorm, s.Clipped, s.LearningRate, s.ElapsedSeconds);
-        AtomicFile.WriteAllText(Path.Combine(folder, "metrics.csv"), metrics.ToString());
-
-        // Evaluations are sparse, so they get their own dense table rather than mostly-empty columns in metrics.csv.
-        var evaluation = new Csv("step", "split", "metric", "value");
-        foreach (var (step, split, result) in log.Evaluations)
-        {
-            evaluation.Row(step, split, "loss", result.Loss);
-            foreach (var (metric, value) in result.Metrics) evaluation.Row(step, split, metric, value);
-        }
-        AtomicFile.WriteAllText(Path.Combine(folder, "evaluation.csv"), evaluation.ToString());
-
-        // Each monitor writes its own tables.
-        foreach (var monitor in log.Monitors)
-            foreach (var table in monitor.Tables())
-                AtomicFile.WriteAllText(Path.Combine(folder, table.FileName), table.Content.ToString());
+        // The trainer's tables and each monitor's.
+        foreach (var table in log.Tables())
+            AtomicFile.WriteAllText(Path.Combine(folder, table.FileName), table.Content.ToString());
 
         // Each kind of data writes its own files (forecasts, samples, confusion matrix).
         foreach (var file in artefacts ?? [])
             AtomicFile.WriteAllText(Path.Combine(folder, file.FileName), file.Content);
 
         AtomicFile.WriteAllText(Path.Combine(folder, "summary.json"), JsonSerializer.Serialize(summary, Json));
-    }
-
-    /// <summary>Reads one experiment's <c>summary.json</c>, or null when the experiment has not finished.</summary>
-    public static ExperimentSummary? ReadSummary(string experimentFolder)
-    {
-        string path = Path.Combine(experimentFolder, "summary.json");
-        return File.Exists(path) ? JsonSerializer.Deserialize<ExperimentSummary>(File.ReadAllText(path), Json) : null;
-    }
-
-    /// <summary>The experiment names in the order of the batch's <c>summary.json</c> (the experiments file's order); empty when there is none.</summary>
-    public static List<string> ReadBatchOrder(string batchFolder)
-    {
-        string path = Path.Combine(batchFolder, "summary.json");
-        if (!File.Exists(path)) return [];
-        return (JsonSerializer.Deserialize<List<ExperimentSummary>>(File.ReadAllText(path), Json) ?? []).Select(s => s.Name).ToList();
     }
 
     /// <summary>
@@ -119,7 +86,7 @@ public static class ResultsWriter
     public static IReadOnlyList<ExperimentSummary> MergeBatchSummary(string batchFolder, IReadOnlyList<string>? order = null)
     {
         var position = (order ?? []).Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i);
-        var summaries = Directory.GetDirectories(batchFolder).Select(ReadSummary).OfType<ExperimentSummary>()
+        var summaries = Directory.GetDirectories(batchFolder).Select(ExperimentResults.ReadSummary).OfType<ExperimentSummary>()
             .OrderBy(s => position.GetValueOrDefault(s.Name, int.MaxValue))
             .ThenBy(s => s.Name, StringComparer.Ordinal).ToList();
         WriteBatchSummary(batchFolder, summaries);

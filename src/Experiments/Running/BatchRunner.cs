@@ -1,3 +1,4 @@
+using SeqLab.Reports;
 using SeqLab.Experiments.Config;
 using SeqLab.Experiments.Tasks;
 using SeqLab.Experiments.Results;
@@ -31,7 +32,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
         {
             if (cancellation.IsCancellationRequested) return;
             string folder = Path.Combine(batchFolder, experiment.Name);
-            if (ResultsWriter.ReadSummary(folder) is { Status: "completed" or "diverged" } done)
+            if (ExperimentResults.ReadSummary(folder) is { Status: "completed" or "diverged" } done)
             {
                 progress.Skipped(done);
                 return;
@@ -113,26 +114,9 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
     }
 
     static ExperimentSummary Summarise(ExperimentConfig experiment, string task, string description, long parameters, double? baseline, string baselineName,
-        TrainingOutcome outcome, IReadOnlyDictionary<string, double> testMetrics)
-    {
-        var monitoring = experiment.Monitoring;
-        var verdict = GradientVerdicts.Diagnose(outcome.Status, outcome.Log, outcome.Divergence,
-            new DiagnosisThresholds(monitoring.VanishingRatio, monitoring.ExplodingRatio, monitoring.ExplodingNorm));
-        var steps = outcome.Log.Steps;
-        double clipFraction = steps.Count == 0 ? 0 : steps.Count(s => s.Clipped) / (double)steps.Count;
-        bool completed = outcome.Status == TrainingStatus.Completed;
-        return new ExperimentSummary(
-            experiment.Name, experiment.Model.Type, experiment.Dataset.Type, task, description, parameters,
-            outcome.Status.ToString().ToLowerInvariant(), outcome.StepsRun,
-            completed ? outcome.TestLoss : null, baseline, baselineName,
-            steps.LastOrDefault(s => s.ValidationLoss is not null)?.ValidationLoss, testMetrics,
-            clipFraction, outcome.WallSeconds, outcome.Divergence)
-        {
-            Diagnostics = outcome.Log.Monitors.SelectMany(m => m.Headlines()).ToDictionary(h => h.Key, h => (object?)h.Value),
-            Verdict = verdict.Verdict,
-            VerdictEvidence = verdict.Evidence,
-        };
-    }
+        TrainingOutcome outcome, IReadOnlyDictionary<string, double> testMetrics) =>
+        ExperimentSummary.Of(experiment.Name, experiment.Model.Type, experiment.Dataset.Type, task, description, parameters, baseline, baselineName, outcome, testMetrics,
+            new DiagnosisThresholds(experiment.Monitoring.VanishingRatio, experiment.Monitoring.ExplodingRatio, experiment.Monitoring.ExplodingNorm));
 
     /// <summary>auto: CUDA when this build of TorchSharp and the machine have it, else the CPU; cuda: CUDA or a clear error.</summary>
     static torch.Device ResolveDevice(string device)

@@ -1,3 +1,4 @@
+using SeqLab.Reports;
 using SeqLab.Experiments.Results;
 using SeqLab.Training;
 using SeqLab.Training.Logging;

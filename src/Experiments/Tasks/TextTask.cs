@@ -1,3 +1,4 @@
+using SeqLab.Reports;
 using System.Text.Json;
 using SeqLab.Data;
 using SeqLab.Data.Batches;
@@ -24,12 +25,6 @@ public sealed record TextConfig : FileConfig
     [ConfigKey("truncated BPTT: read the training text as batch_size contiguous streams, carrying the recurrent state (detached) from window to window; recurrent models only")]
     public bool Bptt { get; init; }
 }
-
-/// <summary>A generated continuation of a prompt from the test text.</summary>
-/// <param name="Prompt">The prompt.</param>
-/// <param name="Continuation">What the model wrote.</param>
-/// <param name="Temperature">The sampling temperature.</param>
-public sealed record GeneratedSample(string Prompt, string Continuation, double Temperature);
 
 /// <summary>Language modelling on a UTF-8 text: the next token at every step, beside the unigram baseline; three generated samples for the report.</summary>
 public sealed class TextTask : DataKind<TextConfig>

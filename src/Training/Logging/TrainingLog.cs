@@ -56,4 +56,29 @@ public sealed class TrainingLog(IEnumerable<ITrainingMonitor>? monitors = null)
     {
         lock (notes) if (!notes.Contains(message)) notes.Add(message);
     }
+
+    /// <summary>
+    /// Every table of the run: the trainer's <c>metrics.csv</c> (one row per step) and <c>evaluation.csv</c> (one row per
+    /// evaluation, split and metric), then each monitor's tables — what a results folder holds, and what reports draw.
+    /// </summary>
+    public IEnumerable<ResultTable> Tables()
+    {
+        var metrics = new Csv("step", "train_loss", "grad_norm", "grad_norm_clipped", "clipped", "learning_rate", "elapsed_seconds");
+        foreach (var s in Steps)
+            metrics.Row(s.Step, s.TrainLoss, s.GradNorm, s.ClippedGradNorm, s.Clipped, s.LearningRate, s.ElapsedSeconds);
+        yield return new ResultTable("metrics.csv", metrics);
+
+        // Evaluations are sparse, so they get their own dense table rather than mostly-empty columns in metrics.csv.
+        var evaluation = new Csv("step", "split", "metric", "value");
+        foreach (var (step, split, result) in Evaluations)
+        {
+            evaluation.Row(step, split, "loss", result.Loss);
+            foreach (var (metric, value) in result.Metrics) evaluation.Row(step, split, metric, value);
+        }
+        yield return new ResultTable("evaluation.csv", evaluation);
+
+        foreach (var monitor in Monitors)
+            foreach (var table in monitor.Tables())
+                yield return table;
+    }
 }

@@ -1,8 +1,8 @@
 using Plotly.NET;
 using Chart = Plotly.NET.CSharp.Chart;
-using static SeqLab.Experiments.Reports.ExperimentCharts;
+using static SeqLab.Reports.ExperimentCharts;
 
-namespace SeqLab.Experiments.Reports;
+namespace SeqLab.Reports;
 
 /// <summary>The charts of <c>activations.csv</c> (the activation monitor): saturation over training and ‖h_t‖ and saturation over time.</summary>
 public static class ActivationCharts

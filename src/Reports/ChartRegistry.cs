@@ -1,4 +1,4 @@
-namespace SeqLab.Experiments.Reports;
+namespace SeqLab.Reports;
 
 /// <summary>
 /// Which charts an experiment's report draws, each registered with the result table it reads, in reading order. A chart is

@@ -1,12 +1,13 @@
+using SeqLab.Runtime.Files;
 using SeqLab.Training.Monitors;
 using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using Plotly.NET;
-using SeqLab.Experiments.Results;
+using SeqLab.Reports;
 
-namespace SeqLab.Experiments.Reports;
+namespace SeqLab.Reports;
 
 /// <summary>Where the reports of a batch were written.</summary>
 /// <param name="Index">The batch's <c>index.html</c>.</param>

@@ -2,7 +2,7 @@ using Plotly.NET;
 using Plotly.NET.CSharp;
 using Chart = Plotly.NET.CSharp.Chart;
 
-namespace SeqLab.Experiments.Reports;
+namespace SeqLab.Reports;
 
 /// <summary>The side-by-side charts of a batch's <c>index.html</c>.</summary>
 public static class BatchCharts

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace SeqLab.Experiments.Results;
+namespace SeqLab.Runtime.Files;
 
 /// <summary>Writes files so that a reader sees either the old content or the complete new one, never a half-written file.</summary>
 public static class AtomicFile

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace SeqLab.Experiments.Reports;
+namespace SeqLab.Reports;
 
 /// <summary>
 /// PNG export of report charts through a headless Chromium (Debian's <c>chromium</c>): each chart is drawn alone on a

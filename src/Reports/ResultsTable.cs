@@ -2,7 +2,7 @@ using System.Globalization;
 using SeqLab.Data;
 using SeqLab.Data.TimeSeries;
 
-namespace SeqLab.Experiments.Reports;
+namespace SeqLab.Reports;
 
 /// <summary>One CSV file of a results folder, read back by column name.</summary>
 public sealed class ResultsTable
@@ -35,6 +35,13 @@ public sealed class ResultsTable
         if (!File.Exists(path)) return null;
         var (header, rows) = CsvReader.Read(path, allowNoRows: true);
         return new ResultsTable(path, header, rows);
+    }
+
+    /// <summary>A table held in memory (a monitor's <see cref="SeqLab.Training.Logging.ResultTable"/>), read as if from its file.</summary>
+    public static ResultsTable From(SeqLab.Training.Logging.ResultTable table)
+    {
+        var records = CsvReader.Parse(table.Content.ToString(), table.FileName).ToList();
+        return new ResultsTable(table.FileName, records[0].Fields, records.Skip(1).ToList());
     }
 
     /// <summary>Whether the table has <paramref name="column"/> (files from older runs may lack newer columns).</summary>

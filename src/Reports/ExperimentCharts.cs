@@ -2,7 +2,7 @@ using Plotly.NET;
 using Plotly.NET.CSharp;
 using Chart = Plotly.NET.CSharp.Chart;
 
-namespace SeqLab.Experiments.Reports;
+namespace SeqLab.Reports;
 
 /// <summary>The charts of one experiment's report, each built only where its monitor wrote data.</summary>
 public static class ExperimentCharts

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SeqLab.Training;
+using SeqLab.Training.Diagnosis;
 
-namespace SeqLab.Experiments.Results;
+namespace SeqLab.Reports;
 
 /// <summary>The headline numbers of one experiment, as written to <c>summary.json</c> and the batch table.</summary>
 /// <param name="Name">Experiment name.</param>
@@ -41,6 +43,38 @@ public sealed record ExperimentSummary(
         JsonElement { ValueKind: JsonValueKind.String } element when double.TryParse(element.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double named) => named,
         _ => null,
     };
+
+    /// <summary>How <c>summary.json</c> is written and read: snake_case keys, infinities and NaN as named literals, indented.</summary>
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>
+    /// The summary of a finished (or stopped) training run: status, losses, the clip rate, the monitors' headline numbers
+    /// and the gradient-flow verdict under <paramref name="thresholds"/>.
+    /// </summary>
+    public static ExperimentSummary Of(string name, string model, string dataset, string task, string description, long parameters,
+        double? baseline, string baselineName, TrainingOutcome outcome, IReadOnlyDictionary<string, double> testMetrics, DiagnosisThresholds thresholds)
+    {
+        var verdict = GradientVerdicts.Diagnose(outcome.Status, outcome.Log, outcome.Divergence, thresholds);
+        var steps = outcome.Log.Steps;
+        double clipFraction = steps.Count == 0 ? 0 : steps.Count(s => s.Clipped) / (double)steps.Count;
+        bool completed = outcome.Status == TrainingStatus.Completed;
+        return new ExperimentSummary(
+            name, model, dataset, task, description, parameters,
+            outcome.Status.ToString().ToLowerInvariant(), outcome.StepsRun,
+            completed ? outcome.TestLoss : null, baseline, baselineName,
+            steps.LastOrDefault(s => s.ValidationLoss is not null)?.ValidationLoss, testMetrics,
+            clipFraction, outcome.WallSeconds, outcome.Divergence)
+        {
+            Diagnostics = outcome.Log.Monitors.SelectMany(m => m.Headlines()).ToDictionary(h => h.Key, h => (object?)h.Value),
+            Verdict = verdict.Verdict,
+            VerdictEvidence = verdict.Evidence,
+        };
+    }
 
     /// <summary>Gradient-flow verdict: healthy, vanishing, exploding or diverged (empty when the run failed).</summary>
     public string Verdict { get; init; } = "";

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using SeqLab.Experiments.Results;
-using SeqLab.Experiments.Tasks;
+using SeqLab.Training;
+using SeqLab.Training.Diagnosis;
 using YamlDotNet.RepresentationModel;
 
-namespace SeqLab.Experiments.Reports;
+namespace SeqLab.Reports;
 
 /// <summary>
 /// One experiment's results folder read back for reporting: the summary, the resolved config and every table the monitors
@@ -29,12 +29,41 @@ public sealed class ExperimentResults
     /// <summary>samples.json.</summary>
     public IReadOnlyList<GeneratedSample> Samples { get; init; } = [];
 
-    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    static readonly JsonSerializerOptions Json = ExperimentSummary.JsonOptions;
+
+    /// <summary>
+    /// A training run held in memory (a notebook's), read as its results folder would be: the same tables, so every
+    /// chart of the report can be drawn from it. <paramref name="baseline"/> is the trivial baseline's loss, where one applies.
+    /// </summary>
+    public static ExperimentResults Of(TrainingOutcome outcome, string name, double? baseline = null, string baselineName = "", double? clipThreshold = null,
+        DiagnosisThresholds? thresholds = null) => new()
+    {
+        Folder = "",
+        Summary = ExperimentSummary.Of(name, "", "", "", "", 0, baseline, baselineName, outcome, new Dictionary<string, double>(), thresholds ?? new DiagnosisThresholds()),
+        ConfigYaml = "",
+        ClipThreshold = clipThreshold,
+        Tables = outcome.Log.Tables().ToDictionary(t => t.FileName, ResultsTable.From),
+    };
+
+    /// <summary>Reads one experiment's <c>summary.json</c>, or null when the experiment has not finished.</summary>
+    public static ExperimentSummary? ReadSummary(string experimentFolder)
+    {
+        string path = Path.Combine(experimentFolder, "summary.json");
+        return File.Exists(path) ? JsonSerializer.Deserialize<ExperimentSummary>(File.ReadAllText(path), Json) : null;
+    }
+
+    /// <summary>The experiment names in the order of the batch's <c>summary.json</c> (the experiments file's order); empty when there is none.</summary>
+    public static List<string> ReadBatchOrder(string batchFolder)
+    {
+        string path = Path.Combine(batchFolder, "summary.json");
+        if (!File.Exists(path)) return [];
+        return (JsonSerializer.Deserialize<List<ExperimentSummary>>(File.ReadAllText(path), Json) ?? []).Select(s => s.Name).ToList();
+    }
 
     /// <summary>Reads <paramref name="folder"/>; null when the experiment has not finished (no summary.json).</summary>
     public static ExperimentResults? Load(string folder)
     {
-        var summary = ResultsWriter.ReadSummary(folder);
+        var summary = ReadSummary(folder);
         if (summary is null) return null;
         string configPath = Path.Combine(folder, "config.yaml");
         string config = File.Exists(configPath) ? File.ReadAllText(configPath) : "";
@@ -55,7 +84,7 @@ public sealed class ExperimentResults
     /// <summary>Every finished experiment under <paramref name="batchFolder"/>, in the batch summary's order (the experiments file's), the rest by name.</summary>
     public static List<ExperimentResults> LoadBatch(string batchFolder)
     {
-        var order = ResultsWriter.ReadBatchOrder(batchFolder);
+        var order = ReadBatchOrder(batchFolder);
         return Directory.GetDirectories(batchFolder).Select(Load).OfType<ExperimentResults>()
             .OrderBy(e => order.IndexOf(e.Summary.Name) is int i and >= 0 ? i : int.MaxValue)
             .ThenBy(e => e.Summary.Name, StringComparer.Ordinal).ToList();

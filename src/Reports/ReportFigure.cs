@@ -1,6 +1,6 @@
 using Plotly.NET;
 
-namespace SeqLab.Experiments.Reports;
+namespace SeqLab.Reports;
 
 /// <summary>One chart of a report: a stable id (also the PNG file name), a title and a caption saying how to read it.</summary>
 /// <param name="Id">Short identifier, e.g. <c>gradient-over-time</c>.</param>
