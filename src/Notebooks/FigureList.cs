@@ -36,6 +36,9 @@ public static class Figures
     public static FigureList Compare(params (string Name, TrainingOutcome Outcome)[] runs) =>
         new(BatchCharts.All(runs.Select(r => ExperimentResults.Of(r.Outcome, r.Name)).ToList()));
 
+    /// <summary>The side-by-side charts of a batch folder written by <c>seqlab run</c> (its <c>index.html</c>).</summary>
+    public static FigureList OfBatch(string batchFolder) => new(BatchCharts.All(ExperimentResults.LoadBatch(batchFolder)));
+
     /// <summary>The report charts of a results folder written by <c>seqlab run</c> (one experiment).</summary>
     public static FigureList OfFolder(string experimentFolder) =>
         new(ChartRegistry.For(ExperimentResults.Load(experimentFolder) ?? throw new DirectoryNotFoundException($"{experimentFolder}: no finished experiment (summary.json) there")));
