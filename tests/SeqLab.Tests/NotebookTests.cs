@@ -1,73 +1,172 @@
-using System.Text.Json;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using System.Xml.Linq;
-using Microsoft.CodeAnalysis.CSharp.Scripting;
-using Microsoft.CodeAnalysis.Scripting;
+using Microsoft.Playwright;
+using SeqLab.Reports;
 using Xunit.Abstractions;
 
 namespace SeqLab.Tests;
 
 /// <summary>
-/// Runs the C# cells of every notebook in order with Roslyn scripting, the way the .NET Interactive kernel runs them
-/// (one submission after another, sharing state), against the assemblies the notebook's <c>#r</c> lines name.
+/// The lecture notebooks, run the way a reader's editor runs them: every code cell in a fresh .NET Interactive C# kernel
+/// (<c>seqlab-notebooks</c>, one process per notebook), the notebook's own <c>#r</c> lines unmodified — the NuGet packages
+/// restored by the kernel, SeqLab from <c>notebooks/lib/</c>, which every build fills. A failing cell or a false claim
+/// fails the notebook; the committed outputs must come from the notebooks' current code and draw offline.
 /// </summary>
 public class NotebookTests(ITestOutputHelper output)
 {
-    static string RepositoryRoot()
+    static string Folder => Path.Combine(TestPaths.Root, "notebooks");
+
+    static List<string> NotebookNames() =>
+        Directory.GetFiles(Path.Combine(TestPaths.Root, "notebooks"), "*.ipynb").Select(path => Path.GetFileName(path)).Order(StringComparer.Ordinal).ToList();
+
+    public static TheoryData<string> Notebooks() => new(NotebookNames());
+
+    /// <summary>The runner built beside this test assembly's configuration (Debug or Release).</summary>
+    static string Runner()
     {
-        string root = TestPaths.Root;
-        return root;
+        string configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        string path = Path.Combine(TestPaths.Root, "src", "NotebookRunner", "bin", configuration, "net10.0", "seqlab-notebooks");
+        Assert.True(File.Exists(path), $"{path} was not built");
+        return path;
     }
 
-    public static TheoryData<string> Notebooks() =>
-        new(Directory.GetFiles(Path.Combine(RepositoryRoot(), "notebooks"), "*.ipynb").Select(Path.GetFileName).Order()!);
+    /// <summary>Runs the notebook runner; the child gets no MSBuild variables from the test host, so a notebook's own <c>dotnet run</c> works as in a terminal.</summary>
+    static (int ExitCode, string Output, string Errors) Run(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Runner()) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestPaths.Root };
+        foreach (string argument in arguments) start.ArgumentList.Add(argument);
+        foreach (string key in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k == "DOTNET_HOST_PATH").ToList())
+            start.Environment.Remove(key);
+        using var process = Process.Start(start)!;
+        var printed = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, printed.Result, errors.Result);
+    }
+
+    [Fact]
+    public void The_lecture_has_eight_notebooks_each_with_a_chart_and_a_claims_check()
+    {
+        var notebooks = NotebookNames();
+        Assert.Equal(8, notebooks.Count);
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => $"{i:00}-"), notebooks.Select(n => n[..3]));
+        foreach (string name in notebooks)
+        {
+            var cells = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, name)))!["cells"]!.AsArray().Select(c => c!.AsObject()).ToList();
+            var code = cells.Where(c => (string?)c["cell_type"] == "code").ToList();
+            string Source(JsonObject cell) => string.Concat(cell["source"]!.AsArray().Select(l => (string?)l));
+            Assert.StartsWith("#r \"nuget: TorchSharp-cpu, 0.107.0\"", Source(code[0])); // the reader's own preamble
+            Assert.DoesNotContain(code, c => Source(c).Contains("src/Experiments/bin", StringComparison.Ordinal)); // libraries, never the CLI's build output
+            Assert.Contains("new Claims()", Source(code[^1]));
+            Assert.Contains(".Verify()", Source(code[^1]));
+            int charts = code.SelectMany(c => c["outputs"]!.AsArray()).Count(o => ((string?)o!["data"]?["text/html"])?.Contains("class=\"seqlab-figure\"") == true);
+            Assert.True(charts >= 1, $"{name}: no chart among its outputs");
+            output.WriteLine($"{name}: {code.Count} code cells, {charts} chart outputs, ran in {cells.Count} cells / {JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, name)))!["metadata"]!["seqlab"]?["seconds"]} s");
+        }
+    }
+
+    [Fact]
+    public void Committed_outputs_come_from_the_current_code_and_an_edit_is_caught()
+    {
+        var verified = Run("verify", Folder);
+        Assert.True(verified.ExitCode == 0, verified.Errors);
+        Assert.Contains("8 notebooks: every code cell has outputs from its current code", verified.Output);
+
+        // Edit one code cell of a copy: that cell and every later one no longer match their outputs.
+        string copy = Path.Combine(NativeFiles.TemporaryFolder(), "edited.ipynb");
+        var notebook = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "01-sequence-data.ipynb")))!;
+        var code = notebook["cells"]!.AsArray().Where(c => (string?)c!["cell_type"] == "code").ToList();
+        code[2]!["source"]!.AsArray().Add("\n// edited");
+        code[^1]!["outputs"] = new JsonArray();
+        File.WriteAllText(copy, notebook.ToJsonString());
+        var stale = Run("verify", copy);
+        Assert.Equal(1, stale.ExitCode);
+        Assert.Contains("edited.ipynb, code cell 3: outputs come from other source code", stale.Errors);
+        Assert.Contains($"edited.ipynb, code cell {code.Count}: no outputs", stale.Errors);
+    }
 
     [Theory]
     [MemberData(nameof(Notebooks))]
-    public async Task Every_cell_runs(string notebook)
+    public void Every_cell_runs_in_the_kernel_and_every_claim_holds(string notebook)
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "notebooks", notebook)));
-        var cells = document.RootElement.GetProperty("cells").EnumerateArray()
-            .Where(c => c.GetProperty("cell_type").GetString() == "code")
-            .Select(c => string.Concat(c.GetProperty("source").EnumerateArray().Select(l => l.GetString())))
-            .ToList();
-        Assert.NotEmpty(cells);
+        var clock = Stopwatch.StartNew();
+        var run = Run("run", Path.Combine(Folder, notebook), "--timeout", "300");
+        output.WriteLine(run.Output);
+        Assert.True(run.ExitCode == 0, $"{notebook} failed:\n{run.Errors}");
+        output.WriteLine($"{notebook}: {clock.Elapsed.TotalSeconds:F0} s");
+    }
 
-        var references = new List<System.Reflection.Assembly> { typeof(TorchSharp.torch).Assembly, typeof(Microsoft.Data.Analysis.DataFrame).Assembly };
-        var pins = XDocument.Load(Path.Combine(RepositoryRoot(), "Directory.Packages.props")).Descendants("PackageVersion")
-            .ToDictionary(e => e.Attribute("Include")!.Value, e => e.Attribute("Version")!.Value);
-        var code = new List<string>();
-        foreach (var cell in cells)
-        {
-            var lines = new List<string>();
-            foreach (var line in cell.Split('\n'))
-            {
-                var nuget = Regex.Match(line, @"^#r ""nuget:\s*([^,]+),\s*([^""]+)""");
-                var file = Regex.Match(line, @"^#r ""(.+\.dll)""");
-                if (nuget.Success)
-                    Assert.Equal(pins[nuget.Groups[1].Value.Trim()], nuget.Groups[2].Value.Trim()); // notebooks use the pinned versions
-                else if (file.Success)
-                {
-                    string name = Path.GetFileName(file.Groups[1].Value);
-                    string built = Path.Combine(AppContext.BaseDirectory, name);
-                    Assert.True(File.Exists(built), $"{notebook} references {name}, which the build does not produce");
-                    references.Add(System.Reflection.Assembly.LoadFrom(built));
-                }
-                else lines.Add(line);
-            }
-            code.Add(string.Join('\n', lines));
-        }
+    /// <summary>A copy of notebook 01 with <paramref name="change"/> applied, in a folder of its own, run from the notebooks folder.</summary>
+    (int ExitCode, string Output, string Errors) RunBrokenCopy(Action<List<JsonNode?>> change)
+    {
+        string copy = Path.Combine(NativeFiles.TemporaryFolder(), "broken.ipynb");
+        var notebook = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "01-sequence-data.ipynb")))!;
+        var cells = notebook["cells"]!.AsArray();
+        var code = cells.Where(c => (string?)c!["cell_type"] == "code").ToList();
+        change(code);
+        File.WriteAllText(copy, notebook.ToJsonString());
+        string before = File.ReadAllText(copy);
+        var run = Run("run", copy, "--root", Folder, "--save");
+        output.WriteLine(run.Errors);
+        Assert.Equal(before, File.ReadAllText(copy)); // a failed run saves nothing
+        return run;
+    }
 
-        // Notebooks that run a batch start the seqlab CLI as a process, as a user would; here it is the one the tests built.
-        Environment.SetEnvironmentVariable("SEQLAB_CLI", Path.Combine(AppContext.BaseDirectory, "seqlab"));
-        var options = ScriptOptions.Default.AddReferences(references.Distinct())
-            .AddImports("System", "System.Linq", "System.Collections.Generic", "System.Threading.Tasks", "System.Text");
-        ScriptState<object>? state = null;
-        for (int i = 0; i < code.Count; i++)
+    [Fact]
+    public void A_copy_with_a_failing_cell_fails_at_that_cell()
+    {
+        var run = RunBrokenCopy(code => code[2]!["source"] = new JsonArray("var broken = undefinedName + 1;"));
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("broken.ipynb, code cell 3 failed", run.Errors);
+        Assert.Contains("undefinedName", run.Errors);
+        Assert.DoesNotContain("code cell 4/", run.Output); // it stopped there
+    }
+
+    [Fact]
+    public void A_copy_whose_claim_is_false_fails()
+    {
+        var run = RunBrokenCopy(code =>
         {
-            state = state is null ? await CSharpScript.RunAsync(code[i], options) : await state.ContinueWithAsync(code[i], options);
-            Assert.Null(state.Exception);
-            output.WriteLine($"cell {i + 1}: {state.ReturnValue}");
-        }
+            var source = code[^1]!["source"]!.AsArray();
+            string text = string.Concat(source.Select(l => (string?)l));
+            string falsified = text.Replace("levelAcf > 0.99", "levelAcf < 0.5", StringComparison.Ordinal);
+            Assert.NotEqual(text, falsified);
+            code[^1]!["source"] = new JsonArray(falsified);
+        });
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("false claim: 'the price level is almost perfectly autocorrelated' (lag-1 ACF 0.99", run.Errors);
+    }
+
+    [Fact]
+    public async Task The_charts_a_committed_notebook_carries_draw_offline()
+    {
+        // The HTML outputs of notebook 02 in order, as a notebook front end shows them, in Chromium with the network off.
+        var notebook = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "02-vanishing-and-exploding-gradients.ipynb")))!;
+        var html = notebook["cells"]!.AsArray().SelectMany(c => c!["outputs"]?.AsArray() ?? [])
+            .Select(o => (string?)o!["data"]?["text/html"]).OfType<string>().ToList();
+        int charts = html.Sum(h => Regex.Matches(h, "id=\"seqlab-chart-\\d+\"").Count);
+        Assert.True(charts >= 5, $"{charts} charts");
+        Assert.DoesNotContain(html, h => Regex.IsMatch(h, "<script[^>]+src=")); // plotly.js travels inside the first chart's output (the route below blocks any download)
+        string page = Path.Combine(NativeFiles.TemporaryFolder(), "notebook-02.html");
+        File.WriteAllText(page, $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>{string.Join("\n<hr>\n", html)}</body></html>");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChartImages.FindBrowser() ?? throw new InvalidOperationException("bash .ci/run installs chromium"), Headless = true, Args = ["--no-sandbox"] });
+        await using var context = await browser.NewContextAsync(new() { Offline = true });
+        var problems = new List<string>();
+        await context.RouteAsync("**/*", async route =>
+        {
+            if (route.Request.Url.StartsWith("file:", StringComparison.Ordinal)) await route.ContinueAsync();
+            else { problems.Add($"request to {route.Request.Url}"); await route.AbortAsync(); }
+        });
+        var tab = await context.NewPageAsync();
+        tab.PageError += (_, error) => problems.Add($"script error {error}");
+        await tab.GotoAsync(new Uri(page).AbsoluteUri);
+        await tab.WaitForFunctionAsync($"() => document.querySelectorAll('.js-plotly-plot svg.main-svg').length >= {charts}", null, new() { Timeout = 30_000 });
+        var traces = await tab.EvaluateAsync<int[]>("Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => p.data ? p.data.length : 0)");
+        Assert.Equal(charts, traces.Length);
+        Assert.All(traces, count => Assert.True(count >= 1));
+        Assert.Empty(problems);
     }
 }
