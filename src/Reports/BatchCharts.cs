@@ -10,7 +10,65 @@ public static class BatchCharts
     /// <summary>Every comparison chart that applies to <paramref name="experiments"/>.</summary>
     public static IReadOnlyList<ReportFigure> All(IReadOnlyList<ExperimentResults> experiments) =>
         new[] { Profiles(experiments, last: true), Profiles(experiments, last: false), ValidationLoss(experiments), TestLoss(experiments) }
-            .OfType<ReportFigure>().ToList();
+            .Concat(Sweeps(SeedGroups.Of(experiments))).OfType<ReportFigure>().ToList();
+
+    /// <summary>
+    /// For every numeric setting a grid swept (e.g. <c>dataset.length</c>): the mean test loss over seeds against it, one line
+    /// per combination of the other swept settings (e.g. per model) with its 95 % interval as a band, and the success rate
+    /// with its Wilson interval where the runs were judged.
+    /// </summary>
+    static IEnumerable<ReportFigure?> Sweeps(IReadOnlyList<SeedGroup> groups)
+    {
+        foreach (string axis in groups.SelectMany(g => g.Settings.Keys).Distinct().Order(StringComparer.Ordinal))
+        {
+            // A sweep over the axis: groups with a numeric value for it that agree on every other setting form one line.
+            string Rest(SeedGroup g) => string.Join("\n", g.Settings.Where(p => p.Key != axis).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+            var lines = groups.Where(g => SeedGroups.Number(g.Settings.GetValueOrDefault(axis, "")) is not null).GroupBy(Rest)
+                .Where(line => line.Select(g => g.Settings[axis]).Distinct().Count() > 1).Select(line => line.OrderBy(g => SeedGroups.Number(g.Settings[axis])).ToList()).ToList();
+            if (lines.Count == 0) continue;
+            var others = SeedGroups.Varying(lines.Select(line => line[0]).ToList()).Where(key => key != axis).ToList();
+            string Name(List<SeedGroup> line) => others.Count == 0 ? "runs" : string.Join(", ", others.Select(key => line[0].Settings.GetValueOrDefault(key, "")));
+            var loss = new List<GenericChart>();
+            var success = new List<GenericChart>();
+            // On the log axis a lower end at or below zero (few seeds, wide t-interval) is drawn at a floor a decade below the smallest mean.
+            bool logY = lines.SelectMany(l => l).All(g => g.TestLoss is null || g.TestLoss.Mean > 0);
+            double floor = lines.SelectMany(l => l).Where(g => g.TestLoss is not null).Select(g => g.TestLoss!.Mean).DefaultIfEmpty(1).Min() / 10;
+            Interval Drawn(Interval i) => logY && i.Low <= 0 ? i with { Low = floor } : i;
+            foreach (var line in lines)
+            {
+                var points = line.Where(g => g.TestLoss is not null).ToList();
+                if (points.Count > 0)
+                    loss.AddRange(Band(points.Select(g => SeedGroups.Number(g.Settings[axis])!.Value).ToList(), points.Select(g => Drawn(g.TestLoss!)).ToList(), Name(line)));
+                var judged = line.Where(g => g.SuccessRate is not null).ToList();
+                if (judged.Count > 0)
+                    success.AddRange(Band(judged.Select(g => SeedGroups.Number(g.Settings[axis])!.Value).ToList(),
+                        judged.Select(g => g.SuccessRate!.Value).Select(r => new Interval(r.Rate, double.NaN, r.Low, r.High, 0)).ToList(), Name(line)));
+            }
+            string per = others.Count == 0 ? "" : $", one line per {string.Join(" / ", others)}";
+            if (loss.Count > 0)
+                yield return new ReportFigure($"sweep-{axis.Replace('.', '-')}-test-loss", $"Test loss against {axis}",
+                    $"Mean test loss over seeds at each value of {axis}{per}; the band is the 95 % t-interval of the mean (none for a single seed).",
+                    ExperimentCharts.Styled(Chart.Combine(loss), axis, "test loss", logY: logY));
+            if (success.Count > 0)
+                yield return new ReportFigure($"sweep-{axis.Replace('.', '-')}-success", $"Success rate against {axis}",
+                    $"Share of seeds whose run met the success criterion ({string.Join("; ", lines.SelectMany(l => l).Select(g => g.SuccessCriterion).Where(c => c.Length > 0).Distinct())}) at each value of {axis}{per}; the band is the 95 % Wilson interval.",
+                    ExperimentCharts.Styled(Chart.Combine(success), axis, "success rate"));
+        }
+    }
+
+    /// <summary>A line through the means with a shaded band from the interval's low to high ends (where they exist).</summary>
+    static IEnumerable<GenericChart> Band(IReadOnlyList<double> x, IReadOnlyList<Interval> values, string name)
+    {
+        var bounded = Enumerable.Range(0, x.Count).Where(i => double.IsFinite(values[i].Low) && double.IsFinite(values[i].High)).ToList();
+        if (bounded.Count > 1)
+        {
+            yield return Chart.Line<double, double, string>(x: bounded.Select(i => x[i]).ToList(), y: bounded.Select(i => values[i].High).ToList(), Name: $"{name} (95 % upper)",
+                ShowLegend: false, LineWidth: 0.0, LineDash: StyleParam.DrawingStyle.Dot, Opacity: 0.25);
+            yield return Chart.Line<double, double, string>(x: bounded.Select(i => x[i]).ToList(), y: bounded.Select(i => values[i].Low).ToList(), Name: $"{name} (95 % interval)",
+                ShowLegend: false, LineWidth: 0.0, Fill: StyleParam.Fill.ToNext_y, LineDash: StyleParam.DrawingStyle.Dot, Opacity: 0.25);
+        }
+        yield return Chart.Line<double, double, string>(x: x, y: values.Select(v => v.Mean).ToList(), Name: name, ShowMarkers: true);
+    }
 
     /// <summary>
     /// ‖∂L/∂x_t‖/‖∂L/∂x_T‖ against T − t, one line per experiment, on the last (or first) logged step: normalised by the last

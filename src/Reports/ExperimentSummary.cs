@@ -80,4 +80,10 @@ public sealed record ExperimentSummary(
     public string Verdict { get; init; } = "";
     /// <summary>The measurement and threshold behind <see cref="Verdict"/>.</summary>
     public string VerdictEvidence { get; init; } = "";
+
+    /// <summary>When this run counts as a success (see <see cref="SeqLab.Reports.SuccessCriterion"/>); empty when the task has none.</summary>
+    public string SuccessCriterion { get; init; } = "";
+
+    /// <summary>Whether the run met <see cref="SuccessCriterion"/>; null when there is none or its quantity was not measured.</summary>
+    public bool? Success { get; init; }
 }

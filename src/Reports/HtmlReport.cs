@@ -108,6 +108,7 @@ public static partial class HtmlReport
                 .Append($"<td>{s.ClipFraction.ToString("P0", CultureInfo.InvariantCulture)}</td><td>{s.WallSeconds.ToString("0", CultureInfo.InvariantCulture)}</td><td class=\"evidence\">{Escape(s.VerdictEvidence.Length > 0 ? s.VerdictEvidence : s.Message ?? "")}</td></tr>\n");
         }
         body.Append("</tbody></table>\n");
+        body.Append(GroupTable(SeedGroups.Of(experiments)));
         foreach (var figure in BatchCharts.All(experiments)) body.Append(Figure(figure));
         return Page($"{batchName} — SeqLab batch report", body.ToString(), plotlyScript);
     }
@@ -135,6 +136,23 @@ public static partial class HtmlReport
 
     static string Figure(ReportFigure figure) =>
         $"<section class=\"figure\" id=\"{Escape(figure.Id)}\"><h2>{Escape(figure.Title)}</h2><p class=\"caption\">{Escape(figure.Caption)}</p>\n{ChartHtml(figure.Chart, "chart-" + figure.Id)}\n</section>\n";
+
+    /// <summary>The seed groups (experiments that differ only in their seed): test loss with its 95 % interval and the success rate; empty when every group has one run.</summary>
+    static string GroupTable(IReadOnlyList<SeedGroup> groups)
+    {
+        if (groups.All(g => g.Runs.Count < 2)) return "";
+        var html = new StringBuilder("<h2>Over seeds</h2>\n<p class=\"caption\">Experiments that differ only in their seed, as one group: mean test loss with the 95 % t-interval of the mean, and the share of seeds that met the task's success criterion (95 % Wilson interval). Also in <code>groups.csv</code>.</p>\n");
+        html.Append("<table class=\"groups\"><thead><tr><th>group</th><th>seeds</th><th>completed</th><th>test loss mean</th><th>95 % interval</th><th>success criterion</th><th>success rate</th></tr></thead><tbody>\n");
+        foreach (var g in groups)
+        {
+            var loss = g.TestLoss;
+            var rate = g.SuccessRate;
+            html.Append($"<tr><td>{Escape(g.Name)}</td><td>{Escape(string.Join(" ", g.Seeds))}</td><td>{loss?.Count ?? 0} of {g.Runs.Count}</td><td>{Number(loss?.Mean)}</td>")
+                .Append($"<td>{(loss is { Count: > 1 } ? $"{Number(loss.Low)} – {Number(loss.High)}" : "–")}</td><td>{Escape(g.SuccessCriterion)}</td>")
+                .Append($"<td>{(rate is { } r ? $"{g.Successes}/{g.Judged} = {r.Rate.ToString("P0", CultureInfo.InvariantCulture)} [{r.Low.ToString("P0", CultureInfo.InvariantCulture)}, {r.High.ToString("P0", CultureInfo.InvariantCulture)}]" : "–")}</td></tr>\n");
+        }
+        return html.Append("</tbody></table>\n").ToString();
+    }
 
     static string KeyNumbers(ExperimentSummary s)
     {

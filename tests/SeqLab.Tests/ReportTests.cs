@@ -58,6 +58,11 @@ public class ReportTests(ITestOutputHelper output)
                 dataset: {type: adding, length: 10, validation_size: 32, test_size: 32}
                 model: {type: rnn_relu, hidden_size: 16}
                 training: {learning_rate: 1.0e+6, clip_grad_norm: null}
+              - name: sweep
+                dataset: {type: adding, validation_size: 32, test_size: 32}
+                model: {type: rnn, hidden_size: 8}
+                grid: {dataset.length: [6, 10]}
+                seeds: [1, 2]
             """);
         var writer = new StringWriter();
         int exitCode = SeqLabCli.Invoke(["run", Path.Combine(folder, "reports.yaml"), "--output", Path.Combine(folder, "runs")], writer);
@@ -71,7 +76,8 @@ public class ReportTests(ITestOutputHelper output)
             ["forecast-gru"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum", "gate-saturation", "gate-activation", "activation-saturation", "activation-over-time", "forecast"]),
             ["text-lstm"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum", "gate-saturation", "gate-activation", "activation-saturation", "activation-over-time"]),
             ["diverging"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum", "activation-saturation", "activation-over-time"]), // NaN and ∞ in its logs must not break the page
-            [""] = ["profiles-end", "profiles-start", "validation-loss", "test-loss"],
+            ["sweep-length6-seed1"] = With([.. TimeCharts, "hidden-gradient", "hidden-heatmap", "spectrum", "activation-saturation", "activation-over-time"]),
+            [""] = ["profiles-end", "profiles-start", "validation-loss", "test-loss", "sweep-dataset-length-test-loss", "sweep-dataset-length-success"],
         };
         return (Path.Combine(folder, "runs", "reports"), charts);
     }
@@ -142,6 +148,7 @@ public class ReportTests(ITestOutputHelper output)
             }
             if (experiment == "lstm-2-layers") Assert.Contains("‖∂L/∂x_t‖", check.Text);
             if (experiment == "diverging") Assert.Contains("diverged", check.Text);
+            if (experiment.Length == 0) Assert.Contains("Over seeds", check.Text); // the seed groups of the sweep
         }
         Assert.Empty(problems);
     }

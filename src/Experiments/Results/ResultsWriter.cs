@@ -90,6 +90,7 @@ public static class ResultsWriter
             .OrderBy(s => position.GetValueOrDefault(s.Name, int.MaxValue))
             .ThenBy(s => s.Name, StringComparer.Ordinal).ToList();
         WriteBatchSummary(batchFolder, summaries);
+        SeedGroups.Write(batchFolder);
         return summaries;
     }
 
@@ -100,10 +101,10 @@ public static class ResultsWriter
         // The monitors' headline numbers, in the order they first appear (the registry's order).
         var diagnostics = summaries.SelectMany(s => s.Diagnostics.Keys).Distinct().ToList();
         var csv = new Csv(["name", "model", "dataset", "task", "status", "verdict", "steps", "test_loss", "baseline_loss", "final_validation_loss",
-            .. diagnostics, "clip_fraction", "wall_seconds", "parameters", "verdict_evidence", "message"]);
+            .. diagnostics, "clip_fraction", "wall_seconds", "parameters", "success_criterion", "success", "verdict_evidence", "message"]);
         foreach (var s in summaries)
             csv.Row([s.Name, s.Model, s.Dataset, s.Task, s.Status, s.Verdict, s.Steps, s.TestLoss, s.BaselineLoss, s.FinalValidationLoss,
-                .. diagnostics.Select(key => (object?)s.Diagnostic(key)), s.ClipFraction, s.WallSeconds, s.Parameters, s.VerdictEvidence, s.Message]);
+                .. diagnostics.Select(key => (object?)s.Diagnostic(key)), s.ClipFraction, s.WallSeconds, s.Parameters, s.SuccessCriterion, s.Success, s.VerdictEvidence, s.Message]);
         AtomicFile.WriteAllText(Path.Combine(batchFolder, "summary.csv"), csv.ToString());
     }
 }

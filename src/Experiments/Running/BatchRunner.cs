@@ -114,9 +114,16 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
     }
 
     static ExperimentSummary Summarise(ExperimentConfig experiment, string task, string description, long parameters, double? baseline, string baselineName,
-        TrainingOutcome outcome, IReadOnlyDictionary<string, double> testMetrics) =>
-        ExperimentSummary.Of(experiment.Name, experiment.Model.Type, experiment.Dataset.Type, task, description, parameters, baseline, baselineName, outcome, testMetrics,
+        TrainingOutcome outcome, IReadOnlyDictionary<string, double> testMetrics)
+    {
+        var summary = ExperimentSummary.Of(experiment.Name, experiment.Model.Type, experiment.Dataset.Type, task, description, parameters, baseline, baselineName, outcome, testMetrics,
             new DiagnosisThresholds(experiment.Monitoring.VanishingRatio, experiment.Monitoring.ExplodingRatio, experiment.Monitoring.ExplodingNorm));
+        // The experiment's own criterion, else its kind's (checked when the config was read).
+        string criterion = experiment.Dataset.Success.Length > 0 ? experiment.Dataset.Success : DataKinds.Find(experiment.Dataset.Type)!.DefaultSuccess;
+        if (criterion.Length == 0) return summary;
+        var parsed = SuccessCriterion.Parse(criterion);
+        return summary with { SuccessCriterion = parsed.ToString(), Success = parsed.Holds(summary) };
+    }
 
     /// <summary>auto: CUDA when this build of TorchSharp and the machine have it, else the CPU; cuda: CUDA or a clear error.</summary>
     static torch.Device ResolveDevice(string device)

@@ -21,6 +21,9 @@ public sealed class AddingTask : DataKind<AddingConfig>
     public override TaskKind Task => TaskKind.SequenceRegression;
 
     /// <inheritdoc />
+    public override string DefaultSuccess => "test_loss < 0.01";
+
+    /// <inheritdoc />
     protected override TaskData Build(AddingConfig d, ModelConfig model, int batchSize, long seed)
     {
         var problem = new AddingProblem(d.Length);

@@ -24,6 +24,9 @@ public sealed class CopyMemoryTask : DataKind<CopyMemoryConfig>
     public override TaskKind Task => TaskKind.StepClassification;
 
     /// <inheritdoc />
+    public override string DefaultSuccess => "baseline_ratio < 0.1";
+
+    /// <inheritdoc />
     protected override TaskData Build(CopyMemoryConfig d, ModelConfig m, int batchSize, long seed)
     {
         var task = new CopyMemory(d.Length);

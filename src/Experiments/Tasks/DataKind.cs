@@ -1,6 +1,7 @@
 using SeqLab.Data.Batches;
 using SeqLab.Experiments.Config;
 using SeqLab.Models;
+using SeqLab.Reports;
 using SeqLab.Training;
 using SeqLab.Training.Logging;
 using TorchSharp;
@@ -16,6 +17,10 @@ public abstract record DatasetConfig
 {
     /// <summary>The kind's name, the value of <c>dataset.type</c>.</summary>
     public abstract string Type { get; }
+
+    /// <summary>When a run counts as a success (for success rates over seeds); empty: the kind's default.</summary>
+    [ConfigKey("when a run counts as a success, for success rates over seeds: '<quantity> <comparison> <number>' with test_loss, baseline_ratio (test loss ÷ baseline) or a test metric; empty: the kind's default (adding: test_loss < 0.01, copy_memory: baseline_ratio < 0.1, temporal_order: accuracy >= 0.99, others none)")]
+    public string Success { get; init; } = "";
 }
 
 /// <summary>The keys every synthetic long-range probe shares.</summary>
@@ -117,6 +122,9 @@ public interface IDataKind
     IEnumerable<DataProblem> CheckData(DatasetConfig config);
     /// <summary>Builds the data; <paramref name="seed"/> fixes the evaluation sets and splits.</summary>
     TaskData Build(DatasetConfig config, ModelConfig model, int batchSize, long seed);
+
+    /// <summary>When a run of this kind counts as a success unless <c>dataset.success</c> says otherwise; empty for none.</summary>
+    string DefaultSuccess { get; }
 }
 
 /// <summary>A kind of data with its config record <typeparamref name="TConfig"/>.</summary>
@@ -139,7 +147,20 @@ public abstract class DataKind<TConfig> : IDataKind where TConfig : DatasetConfi
     /// <inheritdoc />
     public IEnumerable<string> CheckModel(DatasetConfig config, ModelConfig model) => CheckModel((TConfig)config, model);
     /// <inheritdoc />
-    public IEnumerable<DataProblem> CheckData(DatasetConfig config) => CheckData((TConfig)config);
+    public IEnumerable<DataProblem> CheckData(DatasetConfig config)
+    {
+        if (config.Success.Length > 0)
+        {
+            string? problem = null;
+            try { SuccessCriterion.Parse(config.Success); }
+            catch (FormatException e) { problem = e.Message; }
+            if (problem is not null) return [new DataProblem("success", problem)];
+        }
+        return CheckData((TConfig)config);
+    }
+
+    /// <inheritdoc />
+    public virtual string DefaultSuccess => "";
     /// <inheritdoc />
     public TaskData Build(DatasetConfig config, ModelConfig model, int batchSize, long seed) => Build((TConfig)config, model, batchSize, seed);
 

@@ -21,6 +21,9 @@ public sealed class TemporalOrderTask : DataKind<TemporalOrderConfig>
     public override TaskKind Task => TaskKind.SequenceClassification;
 
     /// <inheritdoc />
+    public override string DefaultSuccess => "accuracy >= 0.99";
+
+    /// <inheritdoc />
     protected override TaskData Build(TemporalOrderConfig d, ModelConfig model, int batchSize, long seed)
     {
         var task = new TemporalOrder(d.Length);
