@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Plotly.NET;
 using Plotly.NET.CSharp;
 using Chart = Plotly.NET.CSharp.Chart;
@@ -27,7 +28,11 @@ public static class BatchCharts
                 .Where(line => line.Select(g => g.Settings[axis]).Distinct().Count() > 1).Select(line => line.OrderBy(g => SeedGroups.Number(g.Settings[axis])).ToList()).ToList();
             if (lines.Count == 0) continue;
             var others = SeedGroups.Varying(lines.Select(line => line[0]).ToList()).Where(key => key != axis).ToList();
-            string Name(List<SeedGroup> line) => others.Count == 0 ? "runs" : string.Join(", ", others.Select(key => line[0].Settings.GetValueOrDefault(key, "")));
+            // A line is named after its experiments without the axis part ("lstm-T50" → "lstm"), else after the settings that tell the lines apart.
+            string Stem(SeedGroup g) => Regex.Replace(g.Name, $"[-_.]?[A-Za-z]*{Regex.Escape(g.Settings[axis])}(?=$|[-_.])", "");
+            bool stems = lines.All(line => line.Select(Stem).Distinct().Count() == 1 && Stem(line[0]).Length > 0) && lines.Select(line => Stem(line[0])).Distinct().Count() == lines.Count;
+            string Name(List<SeedGroup> line) => stems ? Stem(line[0])
+                : others.Count == 0 ? "runs" : string.Join(", ", others.Select(key => $"{key}={line[0].Settings.GetValueOrDefault(key, "")}"));
             var loss = new List<GenericChart>();
             var success = new List<GenericChart>();
             // On the log axis a lower end at or below zero (few seeds, wide t-interval) is drawn at a floor a decade below the smallest mean.
@@ -38,13 +43,20 @@ public static class BatchCharts
             {
                 var points = line.Where(g => g.TestLoss is not null).ToList();
                 if (points.Count > 0)
-                    loss.AddRange(Band(points.Select(g => SeedGroups.Number(g.Settings[axis])!.Value).ToList(), points.Select(g => Drawn(g.TestLoss!)).ToList(), Name(line)));
+                    loss.AddRange(Band(points.Select(g => SeedGroups.Number(g.Settings[axis])!.Value).ToList(), points.Select(g => Drawn(g.TestLoss!)).ToList(), Name(line), lines.IndexOf(line)));
                 var judged = line.Where(g => g.SuccessRate is not null).ToList();
                 if (judged.Count > 0)
                     success.AddRange(Band(judged.Select(g => SeedGroups.Number(g.Settings[axis])!.Value).ToList(),
-                        judged.Select(g => g.SuccessRate!.Value).Select(r => new Interval(r.Rate, double.NaN, r.Low, r.High, 0)).ToList(), Name(line)));
+                        judged.Select(g => g.SuccessRate!.Value).Select(r => new Interval(r.Rate, double.NaN, r.Low, r.High, 0)).ToList(), Name(line), lines.IndexOf(line)));
             }
-            string per = others.Count == 0 ? "" : $", one line per {string.Join(" / ", others)}";
+            // One trivial baseline for every run (e.g. 1/6 on the adding problem at any length): drawn as a dashed line.
+            var baselines = lines.SelectMany(l => l).SelectMany(g => g.Runs).Select(r => r.Summary.BaselineLoss).Distinct().ToList();
+            if (loss.Count > 0 && baselines is [double baseline])
+            {
+                var x = lines.SelectMany(l => l).Select(g => SeedGroups.Number(g.Settings[axis])!.Value).ToList();
+                loss.Add(ExperimentCharts.Reference(x.Min(), x.Max(), baseline, "baseline"));
+            }
+            string per = lines.Count < 2 ? "" : stems ? ", one line per experiment" : $", one line per {string.Join(" / ", others)}";
             if (loss.Count > 0)
                 yield return new ReportFigure($"sweep-{axis.Replace('.', '-')}-test-loss", $"Test loss against {axis}",
                     $"Mean test loss over seeds at each value of {axis}{per}; the band is the 95 % t-interval of the mean (none for a single seed).",
@@ -56,18 +68,23 @@ public static class BatchCharts
         }
     }
 
-    /// <summary>A line through the means with a shaded band from the interval's low to high ends (where they exist).</summary>
-    static IEnumerable<GenericChart> Band(IReadOnlyList<double> x, IReadOnlyList<Interval> values, string name)
+    static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+    /// <summary>A line through the means, in the <paramref name="index"/>-th palette colour, with a shaded band of that colour from the interval's low to high ends (where they exist).</summary>
+    static IEnumerable<GenericChart> Band(IReadOnlyList<double> x, IReadOnlyList<Interval> values, string name, int index)
     {
+        string hex = Palette[index % Palette.Length];
+        var color = Color.fromHex(hex);
+        var shade = Color.fromString($"rgba({Convert.ToInt32(hex[1..3], 16)},{Convert.ToInt32(hex[3..5], 16)},{Convert.ToInt32(hex[5..7], 16)},0.18)");
         var bounded = Enumerable.Range(0, x.Count).Where(i => double.IsFinite(values[i].Low) && double.IsFinite(values[i].High)).ToList();
         if (bounded.Count > 1)
         {
             yield return Chart.Line<double, double, string>(x: bounded.Select(i => x[i]).ToList(), y: bounded.Select(i => values[i].High).ToList(), Name: $"{name} (95 % upper)",
-                ShowLegend: false, LineWidth: 0.0, LineDash: StyleParam.DrawingStyle.Dot, Opacity: 0.25);
+                ShowLegend: false, LineWidth: 0.0, LineColor: shade);
             yield return Chart.Line<double, double, string>(x: bounded.Select(i => x[i]).ToList(), y: bounded.Select(i => values[i].Low).ToList(), Name: $"{name} (95 % interval)",
-                ShowLegend: false, LineWidth: 0.0, Fill: StyleParam.Fill.ToNext_y, LineDash: StyleParam.DrawingStyle.Dot, Opacity: 0.25);
+                ShowLegend: false, LineWidth: 0.0, LineColor: shade, Fill: StyleParam.Fill.ToNext_y, FillColor: shade);
         }
-        yield return Chart.Line<double, double, string>(x: x, y: values.Select(v => v.Mean).ToList(), Name: name, ShowMarkers: true);
+        yield return Chart.Line<double, double, string>(x: x, y: values.Select(v => v.Mean).ToList(), Name: name, ShowMarkers: true, LineColor: color, MarkerColor: color);
     }
 
     /// <summary>

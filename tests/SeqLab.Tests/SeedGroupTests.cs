@@ -90,7 +90,7 @@ public class SeedGroupTests
         string batch = Batch();
         var figures = BatchCharts.All(ExperimentResults.LoadBatch(batch));
         var loss = figures.Single(f => f.Id == "sweep-dataset-length-test-loss");
-        Assert.Contains("model.type", loss.Caption);
+        Assert.Contains("one line per experiment", loss.Caption);
         Assert.Contains(figures, f => f.Id == "sweep-dataset-length-success");
         string json = Plotly.NET.GenericChart.toChartHTML(loss.Chart);
         Assert.Contains("\"name\":\"lstm\"", json);
