@@ -18,6 +18,8 @@ public sealed class ExperimentResults
     public required ExperimentSummary Summary { get; init; }
     /// <summary>config.yaml as written.</summary>
     public required string ConfigYaml { get; init; }
+    /// <summary>config.yaml's one experiment as <c>section.key</c> → value text (e.g. <c>training.seed</c> → <c>1</c>); empty for a run held in memory.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
     /// <summary>training.clip_grad_norm from the config, when clipping by norm was on.</summary>
     public double? ClipThreshold { get; init; }
     /// <summary>Every CSV table of the folder by file name (<c>metrics.csv</c>, <c>grad_time.csv</c>, each monitor's tables, …).</summary>
@@ -67,13 +69,15 @@ public sealed class ExperimentResults
         if (summary is null) return null;
         string configPath = Path.Combine(folder, "config.yaml");
         string config = File.Exists(configPath) ? File.ReadAllText(configPath) : "";
+        var settings = SettingsOf(config);
         string samplesPath = Path.Combine(folder, "samples.json");
         return new ExperimentResults
         {
             Folder = folder,
             Summary = summary,
             ConfigYaml = config,
-            ClipThreshold = ClipThresholdOf(config),
+            Settings = settings,
+            ClipThreshold = SeedGroups.Number(settings.GetValueOrDefault("training.clip_grad_norm", "")),
             Tables = Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal)
                 .Select(path => (Name: Path.GetFileName(path), Table: ResultsTable.TryRead(path)))
                 .Where(t => t.Table is not null).ToDictionary(t => t.Name, t => t.Table!),
@@ -90,17 +94,20 @@ public sealed class ExperimentResults
             .ThenBy(e => e.Summary.Name, StringComparer.Ordinal).ToList();
     }
 
-    static double? ClipThresholdOf(string configYaml)
+    /// <summary>config.yaml (a one-experiment experiments file) as <c>section.key</c> → value text, the name left out.</summary>
+    static Dictionary<string, string> SettingsOf(string configYaml)
     {
-        if (configYaml.Length == 0) return null;
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (configYaml.Length == 0) return settings;
         var stream = new YamlStream();
         stream.Load(new StringReader(configYaml));
-        // config.yaml is a one-experiment experiments file: experiments[0].training.clip_grad_norm.
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root) return null;
-        if (!root.Children.TryGetValue(new YamlScalarNode("experiments"), out var list) || list is not YamlSequenceNode { Children.Count: > 0 } experiments) return null;
-        if (experiments[0] is not YamlMappingNode experiment || !experiment.Children.TryGetValue(new YamlScalarNode("training"), out var training)) return null;
-        if (training is not YamlMappingNode section || !section.Children.TryGetValue(new YamlScalarNode("clip_grad_norm"), out var clip)) return null;
-        return clip is YamlScalarNode { Value: { Length: > 0 } text } && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value)
-            ? value : null;
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root) return settings;
+        if (!root.Children.TryGetValue(new YamlScalarNode("experiments"), out var list) || list is not YamlSequenceNode { Children.Count: > 0 } experiments) return settings;
+        if (experiments[0] is not YamlMappingNode experiment) return settings;
+        foreach (var (sectionKey, section) in experiment.Children)
+            if (section is YamlMappingNode keys)
+                foreach (var (key, value) in keys.Children)
+                    settings[$"{sectionKey}.{key}"] = value is YamlScalarNode scalar ? scalar.Value ?? "" : value.ToString();
+        return settings;
     }
 }

@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using SeqLab.Data.TimeSeries;
 using SeqLab.Runtime.Files;
 using SeqLab.Training.Logging;
-using YamlDotNet.RepresentationModel;
 
 namespace SeqLab.Reports;
 
@@ -100,7 +99,7 @@ public static partial class SeedGroups
         var groups = new List<(string Key, string Name, Dictionary<string, string> Settings, List<ExperimentResults> Runs, List<string> Seeds)>();
         foreach (var experiment in experiments)
         {
-            var settings = Settings(experiment.ConfigYaml);
+            var settings = new Dictionary<string, string>(experiment.Settings, StringComparer.Ordinal);
             settings.Remove("training.seed", out string? seed);
             string key = string.Join("\n", settings.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
             int index = groups.FindIndex(g => g.Key == key);
@@ -156,23 +155,6 @@ public static partial class SeedGroups
     }
 
     static double? Finite(double? value) => value is double v && double.IsFinite(v) ? v : null;
-
-    /// <summary>config.yaml's one experiment as <c>section.key</c> → value text (the name left out).</summary>
-    static Dictionary<string, string> Settings(string configYaml)
-    {
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (configYaml.Length == 0) return settings;
-        var stream = new YamlStream();
-        stream.Load(new StringReader(configYaml));
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root) return settings;
-        if (!root.Children.TryGetValue(new YamlScalarNode("experiments"), out var list) || list is not YamlSequenceNode { Children.Count: > 0 } experiments) return settings;
-        if (experiments[0] is not YamlMappingNode experiment) return settings;
-        foreach (var (sectionKey, section) in experiment.Children)
-            if (section is YamlMappingNode keys)
-                foreach (var (key, value) in keys.Children)
-                    settings[$"{sectionKey}.{key}"] = value is YamlScalarNode scalar ? scalar.Value ?? "" : value.ToString();
-        return settings;
-    }
 
     /// <summary>A numeric reading of a setting (for sweep axes); null when it is not a number.</summary>
     public static double? Number(string text) =>
