@@ -53,8 +53,9 @@ public static class TorchRuntime
         lock (gate)
         {
             if (report is not null) return report;
-            Memory.Allocator.FixMmapThreshold(); // before LibTorch allocates anything (see Allocator)
+            string allocator = Memory.Allocator.FixMmapThreshold(); // before LibTorch allocates anything (see Allocator)
             report = OperatingSystem.IsLinux() ? LoadOnLinux() : new TorchRuntimeReport(null, null, null, [], "not Linux: TorchSharp loads its natives itself");
+            report = report with { Note = $"{report.Note}; allocator: {allocator}" };
             torch.InitializeDeviceType(DeviceType.CPU);
             return report;
         }

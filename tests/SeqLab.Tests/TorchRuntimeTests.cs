@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
 using SeqLab.Runtime;
 using SeqLab.Runtime.Elf;
 using TorchSharp;
@@ -87,5 +89,43 @@ public class AllocatorTests
             foreach (var buffer in buffers) buffer.Dispose();
             Assert.True(Resident() - before < 16 * 1024, $"round {round}: {Resident() - before} KB still resident after freeing 64 MB");
         }
+    }
+}
+
+/// <summary>The <c>seqlab</c> program, run as a user runs it, and the allocator it trains with.</summary>
+public class CommandLineAllocatorTests
+{
+    static (int ExitCode, string Output) RunSeqlab(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "seqlab")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var key in SeqLab.Runtime.Memory.Allocator.OneArenaEnvironment.Keys) start.Environment.Remove(key);
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        // The console wraps long lines at its width: compare words, not line breaks.
+        return (process.ExitCode, Regex.Replace(output + error.Result, @"\s+", " "));
+    }
+
+    static string TestLoss(string batchFolder, string experiment) =>
+        System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(batchFolder, experiment, "summary.json"))).RootElement.GetProperty("test_loss").GetRawText();
+
+    [Fact]
+    public void Seqlab_restarts_itself_once_with_one_allocator_arena_unless_the_user_chose_and_trains_the_same_either_way()
+    {
+        string root = NativeFiles.TemporaryFolder();
+        var restarted = RunSeqlab(new Dictionary<string, string>(), "run", TestPaths.TestData("tiny.yaml"), "--output", Path.Combine(root, "restarted"));
+        Assert.True(restarted.ExitCode == 0, restarted.Output);
+        Assert.Contains("allocator: MALLOC_ARENA_MAX=1, MALLOC_MMAP_THRESHOLD_=33554432 (left as set)", restarted.Output);
+
+        var chosen = RunSeqlab(new Dictionary<string, string> { ["MALLOC_ARENA_MAX"] = "4" }, "run", TestPaths.TestData("tiny.yaml"), "--output", Path.Combine(root, "chosen"));
+        Assert.True(chosen.ExitCode == 0, chosen.Output);
+        Assert.Contains("allocator: MALLOC_ARENA_MAX=4, mmap threshold fixed at 1024 KiB", chosen.Output);
+
+        // The allocator changes where buffers live, never a number.
+        foreach (var experiment in new[] { "rnn-tanh", "lstm" })
+            Assert.Equal(TestLoss(Path.Combine(root, "chosen", "tiny"), experiment), TestLoss(Path.Combine(root, "restarted", "tiny"), experiment));
     }
 }
