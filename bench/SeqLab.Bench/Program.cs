@@ -1,5 +1,6 @@
-// SeqLab benchmarks: data loading and the batch pipeline, each beside the training step it must keep up with.
-// Run: dotnet run --project bench/SeqLab.Bench -c Release [-- data|monitoring]
+// SeqLab benchmarks: data loading and the batch pipeline, each beside the training step it must keep up with; SeqLab's
+// trainer beside a raw TorchSharp loop and PyTorch; memory over a long run.
+// Run: dotnet run --project bench/SeqLab.Bench -c Release [-- data|monitoring|side-by-side|memory] [--models Lstm,Gru]
 using System.Diagnostics;
 using SeqLab.Data.Dna;
 using SeqLab.Data.Synthetic;
@@ -12,6 +13,7 @@ using SeqLab.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
+SeqLab.Runtime.Memory.Allocator.RestartWithOneArena(); // as seqlab does: the allocator every loop below runs with
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(2);
 string root = AppContext.BaseDirectory;
@@ -32,10 +34,17 @@ static double Median(Action action, int repeats = 5)
     return times.Order().ElementAt(repeats / 2);
 }
 
-bool Section(string name) => args.Length == 0 || args.Contains(name);
+string[] sections = ["data", "monitoring", "side-by-side", "memory"];
+bool Section(string name) => !args.Any(sections.Contains) || args.Contains(name);
+var models = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault()?.Split(',') ?? [];
 
+Console.WriteLine($"SeqLab bench, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {TorchRuntime.Report!.Note}");
 if (Section("data")) DataBenchmarks();
 if (Section("monitoring")) MonitoringOverhead();
+if (Section("side-by-side")) SeqLab.Bench.SideBySide.Run(root, models);
+if (Section("memory"))
+    SeqLab.Bench.SideBySide.Memory(5000, Enum.GetValues<SeqLab.Bench.SideBySide.Model>()
+        .Where(m => models.Length == 0 ? m is SeqLab.Bench.SideBySide.Model.Lstm or SeqLab.Bench.SideBySide.Model.Transformer : models.Contains(m.ToString(), StringComparer.OrdinalIgnoreCase)).ToList());
 
 void DataBenchmarks()
 {

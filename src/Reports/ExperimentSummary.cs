@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SeqLab.Training;
 using SeqLab.Training.Diagnosis;
+using SeqLab.Training.Logging;
 
 namespace SeqLab.Reports;
 
@@ -73,6 +74,7 @@ public sealed record ExperimentSummary(
             Diagnostics = outcome.Log.Monitors.SelectMany(m => m.Headlines()).ToDictionary(h => h.Key, h => (object?)h.Value),
             Verdict = verdict.Verdict,
             VerdictEvidence = verdict.Evidence,
+            TimeSeconds = TimeOf(outcome),
         };
     }
 
@@ -86,4 +88,26 @@ public sealed record ExperimentSummary(
 
     /// <summary>Whether the run met <see cref="SuccessCriterion"/>; null when there is none or its quantity was not measured.</summary>
     public bool? Success { get; init; }
+
+    /// <summary>
+    /// Where the wall time went, in seconds: the trainer's phases (data, forward, backward, clipping, optimizer, evaluation,
+    /// checkpoints, callbacks), each monitor (<c>monitor &lt;name&gt;</c>), <c>other</c> (the rest of the training wall time:
+    /// logging, progress) and <c>writing</c> (the results folder); null for summaries written before it was measured.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? TimeSeconds { get; init; }
+
+    /// <summary>The training wall time of <paramref name="outcome"/> by phase, in the order of <see cref="TimeSeconds"/>.</summary>
+    public static Dictionary<string, double> TimeOf(TrainingOutcome outcome)
+    {
+        var split = outcome.Log.Time.Seconds;
+        var ordered = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var phase in TimeSplit.Phases.Where(split.ContainsKey)) ordered[phase] = split[phase];
+        foreach (var (phase, seconds) in split.Where(p => !ordered.ContainsKey(p.Key))) ordered[phase] = seconds;
+        ordered["other"] = Math.Max(0, outcome.WallSeconds - ordered.Values.Sum());
+        return ordered;
+    }
+
+    /// <summary>This summary with <paramref name="seconds"/> of writing the results folder added to <see cref="TimeSeconds"/>.</summary>
+    public ExperimentSummary WithWriting(double seconds) => TimeSeconds is null ? this
+        : this with { TimeSeconds = new Dictionary<string, double>(TimeSeconds) { [TimeSplit.Writing] = seconds } };
 }

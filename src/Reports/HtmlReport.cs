@@ -79,6 +79,7 @@ public static partial class HtmlReport
         body.Append($"<h1>{Escape(s.Name)}</h1>\n<p class=\"lead\">{Escape(s.Description)} · {Escape(s.Dataset)} · {Escape(s.Task)} · {s.Parameters:N0} parameters</p>\n");
         body.Append($"<p class=\"verdict {Escape(s.Verdict)}\"><strong>{Escape(s.Verdict.Length > 0 ? s.Verdict : s.Status)}</strong> — {Escape(s.VerdictEvidence.Length > 0 ? s.VerdictEvidence : s.Message ?? "")}</p>\n");
         body.Append(KeyNumbers(s));
+        body.Append(TimeTable(s));
         if (figures.Count > 0)
             body.Append("<nav><ul>").AppendJoin("", figures.Select(f => $"<li><a href=\"#{f.Id}\">{Escape(f.Title)}</a></li>")).Append("</ul></nav>\n");
         foreach (var figure in figures) body.Append(Figure(figure));
@@ -176,6 +177,18 @@ public static partial class HtmlReport
         rows.Add(("wall time", $"{s.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s"));
         rows.AddRange(s.TestMetrics.Select(m => ($"test {m.Key}", m.Value.ToString("G4", CultureInfo.InvariantCulture))));
         return "<table class=\"numbers\"><tbody>" + string.Concat(rows.Select(r => $"<tr><th>{Escape(r.Item1)}</th><td>{Escape(r.Item2)}</td></tr>")) + "</tbody></table>\n";
+    }
+
+    /// <summary>Where the wall time went, phase by phase with its share; empty for summaries that did not measure it.</summary>
+    static string TimeTable(ExperimentSummary s)
+    {
+        if (s.TimeSeconds is not { Count: > 0 } time) return "";
+        double total = time.Values.Sum();
+        var html = new StringBuilder("<section id=\"time\"><h2>Where the time went</h2><p class=\"caption\">Wall time by phase (seconds and share): the trainer's own phases, each monitor, and writing the results folder. Also <code>time_seconds</code> in summary.json.</p>\n");
+        html.Append("<table class=\"numbers\"><tbody>");
+        foreach (var (phase, seconds) in time)
+            html.Append($"<tr><th>{Escape(phase)}</th><td>{seconds.ToString("0.00", CultureInfo.InvariantCulture)} s</td><td>{(total > 0 ? seconds / total : 0).ToString("P1", CultureInfo.InvariantCulture)}</td></tr>");
+        return html.Append("</tbody></table></section>\n").ToString();
     }
 
     /// <summary>"gradient_ratio_first" → "gradient_ratio": the name a first/last pair shares.</summary>

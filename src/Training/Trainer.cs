@@ -88,11 +88,23 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
         };
         List<ITrainingCallback> all = [.. monitorList, .. run.Callbacks, carried, .. owned];
         context.Callbacks = all;
+        var time = log.Time;
+        var phases = all.Select(PhaseOf).ToArray();
+        // Runs one callback hook on every callback, each one's time to its phase.
+        void Notify(Action<ITrainingCallback> hook)
+        {
+            long mark = Stopwatch.GetTimestamp();
+            for (int i = 0; i < all.Count; i++)
+            {
+                hook(all[i]);
+                time.Lap(phases[i], ref mark);
+            }
+        }
         var clock = Stopwatch.StartNew();
         try
         {
             model.Module.train();
-            foreach (var callback in all) callback.OnTrainStart(context);
+            Notify(callback => callback.OnTrainStart(context));
             model.Module.train();
             double elapsedBefore = log.Steps.Count > 0 ? log.Steps[^1].ElapsedSeconds : 0;
             double Elapsed() => elapsedBefore + clock.Elapsed.TotalSeconds;
@@ -102,29 +114,39 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
             {
                 if (cancellation.IsCancellationRequested)
                 {
-                    foreach (var callback in all) callback.OnInterrupted(context, step - 1);
+                    Notify(callback => callback.OnInterrupted(context, step - 1));
                     return new TrainingOutcome(TrainingStatus.Interrupted, step - 1, double.NaN, new Dictionary<string, double>(), log,
                         $"interrupted after step {step - 1}{(folder is null ? "" : "; run again with --resume to continue from there")}", Elapsed());
                 }
                 using var scope = NewDisposeScope();
+                long mark = Stopwatch.GetTimestamp();
                 double learningRate = Optimisation.LearningRate(training.Schedule, training.LearningRate, step, training.Steps,
                     training.WarmupSteps, training.StepSize, training.Gamma, training.MinLearningRate);
                 Optimisation.SetLearningRate(optimizer, learningRate);
+                time.Lap(TimeSplit.Optimizer, ref mark);
                 using var batch = OnDevice(sampleBatch(dataGenerator, step));
                 if (statefulPeriod is int period && (step - 1) % period == 0) carried.Replace(null); // a new pass over the streams
+                time.Lap(TimeSplit.Data, ref mark);
                 var stepContext = new StepContext(context, step, batch, learningRate);
-                foreach (var callback in all) callback.OnStepStart(stepContext);
+                Notify(callback => callback.OnStepStart(stepContext));
 
+                mark = Stopwatch.GetTimestamp();
                 optimizer.zero_grad();
+                time.Lap(TimeSplit.Optimizer, ref mark);
                 var outputs = Forward(model, staged, stepContext, statefulPeriod is null ? null : carried);
                 var loss = SequenceLoss.Compute(model.Task, outputs, batch.Targets, batch.Lengths);
                 var penalty = Optimisation.Penalty(weights, training.L1, training.L2);
-                (penalty is null ? loss : loss + penalty).backward();
+                var objective = penalty is null ? loss : loss + penalty;
+                time.Lap(TimeSplit.Forward, ref mark);
+                objective.backward();
                 stepContext.Loss = loss.item<float>();
-                foreach (var callback in all) callback.AfterBackward(stepContext);
+                time.Lap(TimeSplit.Backward, ref mark);
+                Notify(callback => callback.AfterBackward(stepContext));
 
+                mark = Stopwatch.GetTimestamp();
                 Clip(stepContext, parameters, weights);
-                foreach (var callback in all) callback.AfterClipping(stepContext);
+                time.Lap(TimeSplit.Clipping, ref mark);
+                Notify(callback => callback.AfterClipping(stepContext));
                 if (!double.IsFinite(stepContext.Loss) || !double.IsFinite(stepContext.GradNorm))
                 {
                     log.Steps.Add(new StepMetrics(step, stepContext.Loss, stepContext.GradNorm, stepContext.Clipped, null, Elapsed()) { LearningRate = learningRate, ClippedGradNorm = stepContext.ClippedGradNorm });
@@ -133,22 +155,26 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                     return new TrainingOutcome(TrainingStatus.Diverged, step, double.NaN, new Dictionary<string, double>(), log, reason, Elapsed());
                 }
 
-                foreach (var callback in all) callback.BeforeOptimizerStep(stepContext);
+                Notify(callback => callback.BeforeOptimizerStep(stepContext));
+                mark = Stopwatch.GetTimestamp();
                 optimizer.step();
-                foreach (var callback in all) callback.AfterOptimizerStep(stepContext);
+                time.Lap(TimeSplit.Optimizer, ref mark);
+                Notify(callback => callback.AfterOptimizerStep(stepContext));
 
                 if (step % training.EvalEvery == 0 || step == training.Steps)
                 {
+                    mark = Stopwatch.GetTimestamp();
                     var evaluation = Evaluate(model, validation, device);
+                    time.Lap(TimeSplit.Evaluation, ref mark);
                     log.Evaluations.Add(new EvaluationRecord(step, "validation", evaluation));
                     stepContext.Validation = evaluation;
-                    foreach (var callback in all) callback.AfterEvaluation(stepContext, evaluation);
+                    Notify(callback => callback.AfterEvaluation(stepContext, evaluation));
                 }
                 var metrics = new StepMetrics(step, stepContext.Loss, stepContext.GradNorm, stepContext.Clipped, stepContext.Validation?.Loss, Elapsed())
                     { LearningRate = learningRate, ClippedGradNorm = stepContext.ClippedGradNorm };
                 log.Steps.Add(metrics);
                 stepContext.Metrics = metrics;
-                foreach (var callback in all) callback.OnStepEnd(stepContext);
+                Notify(callback => callback.OnStepEnd(stepContext));
                 observer?.Invoke(metrics);
                 if (stepContext.StopRequested)
                 {
@@ -156,9 +182,11 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
                     break;
                 }
             }
-            foreach (var callback in all) callback.OnTrainEnd(context);
+            Notify(callback => callback.OnTrainEnd(context));
 
+            long testStart = Stopwatch.GetTimestamp();
             var testEvaluation = Evaluate(model, test, device);
+            time.Lap(TimeSplit.Evaluation, ref testStart);
             int stepsRun = log.Steps.Count;
             log.Evaluations.Add(new EvaluationRecord(stepsRun, "test", testEvaluation));
             return new TrainingOutcome(TrainingStatus.Completed, stepsRun, testEvaluation.Loss, testEvaluation.Metrics, log, note, Elapsed());
@@ -197,6 +225,14 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
         step.InputVectors = profiled;
         return outputs;
     }
+
+    /// <summary>The phase a callback's time counts to: each monitor its own, writers to checkpoints, the rest to callbacks.</summary>
+    static string PhaseOf(ITrainingCallback callback) => callback switch
+    {
+        ITrainingMonitor monitor => TimeSplit.MonitorPrefix + monitor.Name,
+        Checkpointing or TensorboardLogging => TimeSplit.Checkpoints,
+        _ => TimeSplit.Callbacks,
+    };
 
     /// <summary>Clips by norm and/or value; records the global norm before and after, and whether clipping acted.</summary>
     void Clip(StepContext step, List<(string Name, Parameter Parameter)> parameters, List<Parameter> weights)

@@ -124,6 +124,10 @@ public class CliTests
             // The monitors' headline numbers are top-level keys of summary.json.
             foreach (var key in new[] { "gradient_ratio_first", "gradient_ratio_last", "gradient_half_life_last", "hidden_half_life_last", "saturated_share_last" })
                 Assert.True(summary.RootElement.TryGetProperty(key, out _), $"summary.json lacks {key}");
+            // Where the time went: the training phases add up to the wall time; writing the folder comes on top.
+            var timeSplit = summary.RootElement.GetProperty("time_seconds").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+            Assert.Equal(summary.RootElement.GetProperty("wall_seconds").GetDouble(), timeSplit.Where(p => p.Key != "writing").Sum(p => p.Value), 6);
+            Assert.True(timeSplit["writing"] > 0 && timeSplit["forward"] > 0 && timeSplit["backward"] > 0 && timeSplit.Keys.Any(k => k.StartsWith("monitor ", StringComparison.Ordinal)), string.Join(", ", timeSplit.Keys));
 
             // The trained model comes back in one call and scores the runner's test set as the run did.
             var trained = ModelFile.Load(Path.Combine(folder, "model.bin"));

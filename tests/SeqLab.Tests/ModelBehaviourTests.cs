@@ -56,6 +56,35 @@ public class ModelBehaviourTests
         Assert.True(unmasked[0].allclose(summary[0], rtol: 1e-4, atol: 1e-5)); // the full-length one is unaffected
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void The_fused_attention_kernel_agrees_with_the_written_out_attention_and_their_gradients(bool causal, bool padded)
+    {
+        torch.manual_seed(4);
+        var attention = new SelfAttention(16, 4, 0.0);
+        using var x = randn(3, 9, 16);
+        using var lengths = tensor(new long[] { 9, 5, 2 });
+        using var keyValid = padded ? SeqLab.Runtime.Tensors.LengthMask.Valid(lengths, 3, 9, x.device) : null;
+        (Tensor Output, Tensor[] Gradients) Run(bool weightsWanted)
+        {
+            attention.zero_grad();
+            var (output, weights) = attention.Attend(x, keyValid, causal, weightsWanted);
+            Assert.Equal(weightsWanted, weights is not null);
+            // Only the valid query positions carry a loss, as in training.
+            var loss = keyValid is null ? output.square().sum() : (output.square().sum(-1) * keyValid.to(ScalarType.Float32)).sum();
+            loss.backward();
+            return (output.detach().clone(), attention.parameters().Select(p => p.grad!.clone()).ToArray());
+        }
+        var (written, writtenGradients) = Run(weightsWanted: true);
+        var (fused, fusedGradients) = Run(weightsWanted: false);
+        Assert.True(written.allclose(fused, rtol: 1e-4, atol: 1e-5), $"max difference {(written - fused).abs().max().item<float>()}");
+        foreach (var (a, b) in writtenGradients.Zip(fusedGradients))
+            Assert.True(a.allclose(b, rtol: 1e-3, atol: 1e-5), $"gradient max difference {(a - b).abs().max().item<float>()}");
+    }
+
     [Fact]
     public void A_causal_Transformer_never_looks_ahead()
     {

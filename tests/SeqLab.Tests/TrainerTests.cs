@@ -1,5 +1,6 @@
 using SeqLab.Data.Synthetic;
 using SeqLab.Training;
+using SeqLab.Training.Logging;
 using SeqLab.Models;
 using SeqLab.Models.Recurrent;
 using TorchSharp;
@@ -86,6 +87,29 @@ public class TrainerTests(ITestOutputHelper output)
         output.WriteLine(string.Join(", ", outcome.Log.Steps.Where(s => s.ValidationLoss is not null).Select(s => $"{s.Step}: {s.ValidationLoss:F4}")));
         Assert.Equal(TrainingStatus.Completed, outcome.Status);
         Assert.True(outcome.TestLoss < 0.02, $"test MSE {outcome.TestLoss:F4} should be far below the baseline {AddingProblem.TrivialBaselineMse:F4}");
+    }
+
+    [Fact]
+    public void The_wall_time_is_split_by_phase_and_shows_what_monitoring_costs()
+    {
+        var watched = Train(RecurrentKind.Lstm, length: 20, steps: 40, seed: 1, logEvery: 1, evalEvery: 20);
+        var minimal = Train(RecurrentKind.Lstm, length: 20, steps: 40, seed: 1, logEvery: 40, evalEvery: 20);
+        foreach (var outcome in new[] { watched, minimal })
+        {
+            var time = outcome.Log.Time;
+            output.WriteLine(string.Join(", ", time.Seconds.Select(p => $"{p.Key} {p.Value * 1000:F1} ms")));
+            foreach (var phase in new[] { TimeSplit.Data, TimeSplit.Forward, TimeSplit.Backward, TimeSplit.Clipping, TimeSplit.Optimizer, TimeSplit.Evaluation })
+                Assert.True(time[phase] > 0, $"no time in {phase}");
+            Assert.All(outcome.Log.Monitors, monitor => Assert.True(time.Seconds.ContainsKey(TimeSplit.MonitorPrefix + monitor.Name), $"no time for {monitor.Name}"));
+            // The phases cover the run: what is left over (logging, progress) is a small part of it.
+            var summary = SeqLab.Reports.ExperimentSummary.TimeOf(outcome);
+            Assert.Equal(outcome.WallSeconds, summary.Values.Sum(), 6);
+            Assert.True(summary["other"] < 0.2 * outcome.WallSeconds, $"{summary["other"]:F3} s of {outcome.WallSeconds:F3} s not in any phase");
+            Assert.True(time[TimeSplit.Backward] > 0.1 * time[TimeSplit.Forward], "backward cannot be far cheaper than forward");
+        }
+        // Monitoring every step costs more than monitoring at the first and last step only.
+        Assert.True(watched.Log.Time.MonitorSeconds > 2 * minimal.Log.Time.MonitorSeconds,
+            $"monitors: {watched.Log.Time.MonitorSeconds:F3} s every step, {minimal.Log.Time.MonitorSeconds:F3} s at the ends");
     }
 
     [Fact]

@@ -60,10 +60,13 @@ public static class ResultsWriter
         return Yaml.Serialize(new Dictionary<string, object> { ["experiments"] = new[] { entry } });
     }
 
-    /// <summary>Writes every file of one experiment into <paramref name="folder"/> (the summary last, so a present summary means a finished experiment).</summary>
-    public static void WriteExperiment(string folder, ExperimentConfig experiment, TrainingLog log, ExperimentSummary summary, RunManifest? manifest = null,
-        IReadOnlyList<ResultFile>? artefacts = null)
+    /// <summary>Writes every file of one experiment into <paramref name="folder"/> (the summary last, so a present summary means a finished experiment); returns the summary as written.</summary>
+    /// <remarks>The time it takes, from <paramref name="writingStarted"/> (a <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>, e.g. before the
+    /// model was saved) or else from the call, goes into the summary's <c>writing</c> time.</remarks>
+    public static ExperimentSummary WriteExperiment(string folder, ExperimentConfig experiment, TrainingLog log, ExperimentSummary summary, RunManifest? manifest = null,
+        IReadOnlyList<ResultFile>? artefacts = null, long? writingStarted = null)
     {
+        long started = writingStarted ?? System.Diagnostics.Stopwatch.GetTimestamp();
         Directory.CreateDirectory(folder);
         if (manifest is not null) AtomicFile.WriteAllText(Path.Combine(folder, "manifest.json"), JsonSerializer.Serialize(manifest, Json));
         AtomicFile.WriteAllText(Path.Combine(folder, "config.yaml"), ResolvedConfigYaml(experiment));
@@ -76,7 +79,9 @@ public static class ResultsWriter
         foreach (var file in artefacts ?? [])
             AtomicFile.WriteAllText(Path.Combine(folder, file.FileName), file.Content);
 
+        summary = summary.WithWriting(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         AtomicFile.WriteAllText(Path.Combine(folder, "summary.json"), JsonSerializer.Serialize(summary, Json));
+        return summary;
     }
 
     /// <summary>

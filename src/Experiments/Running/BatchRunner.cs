@@ -95,14 +95,14 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
 
             var summary = Summarise(experiment, task, description, parameterCount, baseline, baselineName, outcome, testMetrics);
             var manifest = RunManifest.Describe(threads, training.Seed, device.ToString(), configFile, started, outcome.WallSeconds);
+            long writingStarted = System.Diagnostics.Stopwatch.GetTimestamp();
             // The trained weights with their options, before the summary marks the experiment finished: ModelFile.Load reads them back.
             if (outcome.Status == TrainingStatus.Completed)
             {
                 Directory.CreateDirectory(folder);
                 ModelFile.Save(model, Path.Combine(folder, "model.bin"));
             }
-            ResultsWriter.WriteExperiment(folder, experiment, outcome.Log, summary, manifest, artefacts);
-            return summary;
+            return ResultsWriter.WriteExperiment(folder, experiment, outcome.Log, summary, manifest, artefacts, writingStarted);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {

@@ -37,7 +37,7 @@ public static class TokenSampler
                     if (topK is int k && k < logits.shape[0])
                     {
                         var threshold = logits.topk(k).values[-1];
-                        logits = logits.masked_fill(logits.lt(threshold), double.NegativeInfinity);
+                        logits = logits.masked_fill(logits.lt(threshold), SeqLab.Runtime.Tensors.Scalars.NegativeInfinity);
                     }
                     next = logits.softmax(0).multinomial(1, generator: generator).item<long>();
                 }

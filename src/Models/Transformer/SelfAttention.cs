@@ -14,11 +14,13 @@ public sealed class SelfAttention : nn.Module
     readonly Linear query, key, value, output;
     readonly Dropout dropout;
     readonly int heads;
+    readonly double dropoutRate;
 
     /// <summary>Creates attention over <paramref name="modelSize"/>-wide vectors split into <paramref name="heads"/> heads.</summary>
     public SelfAttention(int modelSize, int heads, double dropoutRate) : base(nameof(SelfAttention))
     {
         this.heads = heads;
+        this.dropoutRate = dropoutRate;
         query = Linear(modelSize, modelSize);
         key = Linear(modelSize, modelSize);
         value = Linear(modelSize, modelSize);
@@ -28,23 +30,38 @@ public sealed class SelfAttention : nn.Module
     }
 
     /// <summary>
-    /// Attends over <paramref name="x"/> [batch, time, model]. <paramref name="keyValid"/> [batch, time] hides padded keys;
-    /// <paramref name="causal"/> hides later keys.
+    /// Attends over <paramref name="x"/> [batch, time, model]. <paramref name="keyValid"/> [batch, time] marks real (not
+    /// padded) keys; <paramref name="causal"/> hides later steps. Returns the output and, when <paramref name="weightsWanted"/>,
+    /// the attention weights [batch, heads, query, key]. Without weights (and without attention dropout in training) it runs
+    /// LibTorch's fused scaled-dot-product kernel, which never builds the weight matrix; with them, the same arithmetic
+    /// written out, so the two agree to float rounding.
     /// </summary>
-    public (Tensor Output, Tensor Weights) Attend(Tensor x, Tensor? keyValid, bool causal)
+    public (Tensor Output, Tensor? Weights) Attend(Tensor x, Tensor? keyValid, bool causal, bool weightsWanted = true)
     {
         long batch = x.shape[0], time = x.shape[1], width = x.shape[2], headSize = width / heads;
         Tensor Split(Tensor t) => t.view(batch, time, heads, headSize).transpose(1, 2); // [batch, heads, time, headSize]
         var q = Split(query.call(x));
         var k = Split(key.call(x));
         var v = Split(value.call(x));
-        var scores = q.matmul(k.transpose(-2, -1)) / Math.Sqrt(headSize);
-        if (causal)
-            scores = scores.masked_fill(ones(time, time, ScalarType.Bool, x.device).triu(1), double.NegativeInfinity);
-        if (keyValid is not null)
-            scores = scores.masked_fill(keyValid.logical_not().unsqueeze(1).unsqueeze(1), double.NegativeInfinity);
-        var weights = scores.softmax(-1);
-        var mixed = dropout.call(weights).matmul(v).transpose(1, 2).reshape(batch, time, width);
-        return (output.call(mixed), weights);
+        Tensor mixed;
+        Tensor? weights = null;
+        if (!weightsWanted && (!training || dropoutRate == 0))
+        {
+            // A boolean mask is true where a query may look; the kernel takes a causal flag only without a mask of its own.
+            Tensor? allowed = keyValid?.unsqueeze(1).unsqueeze(1);
+            if (causal && allowed is not null) allowed = allowed.logical_and(ones(time, time, ScalarType.Bool, x.device).tril());
+            mixed = nn.functional.scaled_dot_product_attention(q, k, v, allowed, 0.0, causal && allowed is null);
+        }
+        else
+        {
+            var scores = q.matmul(k.transpose(-2, -1)) / Math.Sqrt(headSize);
+            if (causal)
+                scores = scores.masked_fill(ones(time, time, ScalarType.Bool, x.device).triu(1), SeqLab.Runtime.Tensors.Scalars.NegativeInfinity);
+            if (keyValid is not null)
+                scores = scores.masked_fill(keyValid.logical_not().unsqueeze(1).unsqueeze(1), SeqLab.Runtime.Tensors.Scalars.NegativeInfinity);
+            weights = scores.softmax(-1);
+            mixed = dropout.call(weights).matmul(v);
+        }
+        return (output.call(mixed.transpose(1, 2).reshape(batch, time, width)), weights);
     }
 }

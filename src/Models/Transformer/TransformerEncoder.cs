@@ -29,19 +29,19 @@ public sealed class EncoderBlock : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>Transforms [batch, time, model]; returns the block's output and its attention weights.</summary>
-    public (Tensor Output, Tensor Attention) Apply(Tensor x, Tensor? keyValid, bool causal)
+    /// <summary>Transforms [batch, time, model]; returns the block's output and, when <paramref name="weightsWanted"/>, its attention weights.</summary>
+    public (Tensor Output, Tensor? Attention) Apply(Tensor x, Tensor? keyValid, bool causal, bool weightsWanted = true)
     {
         Tensor FeedForward(Tensor t) => feedForwardOut.call(F.gelu(feedForwardIn.call(t)));
         if (preNorm)
         {
-            var (attended, weights) = attention.Attend(attentionNorm.call(x), keyValid, causal);
+            var (attended, weights) = attention.Attend(attentionNorm.call(x), keyValid, causal, weightsWanted);
             x = x + dropout.call(attended);
             return (x + dropout.call(FeedForward(feedForwardNorm.call(x))), weights);
         }
         else
         {
-            var (attended, weights) = attention.Attend(x, keyValid, causal);
+            var (attended, weights) = attention.Attend(x, keyValid, causal, weightsWanted);
             x = attentionNorm.call(x + dropout.call(attended));
             return (feedForwardNorm.call(x + dropout.call(FeedForward(x))), weights);
         }
@@ -108,8 +108,8 @@ public sealed class TransformerEncoder : nn.Module, ISequenceEncoder, SeqLab.Mod
         var attention = new List<Tensor>();
         foreach (var block in blocks)
         {
-            (x, var weights) = block.Apply(x, keyValid, options.Causal);
-            if (RecordAttention) attention.Add(weights.detach());
+            (x, var weights) = block.Apply(x, keyValid, options.Causal, weightsWanted: RecordAttention);
+            if (RecordAttention) attention.Add(weights!.detach());
         }
         if (finalNorm is not null) x = finalNorm.call(x);
         if (RecordAttention) LastAttention = attention;

@@ -23,7 +23,7 @@ public sealed class Checkpointing(string folder) : ITrainingCallback
     public static readonly JsonSerializerOptions Json = new() { IncludeFields = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>The bookkeeping part of a checkpoint.</summary>
-    sealed record State(int Step, List<StepMetrics> Steps, List<EvaluationRecord> Evaluations, Dictionary<string, JsonNode?> Callbacks);
+    sealed record State(int Step, List<StepMetrics> Steps, List<EvaluationRecord> Evaluations, Dictionary<string, JsonNode?> Callbacks, Dictionary<string, double>? Time = null);
 
     /// <inheritdoc />
     public void OnTrainStart(TrainingContext context)
@@ -40,6 +40,7 @@ public sealed class Checkpointing(string folder) : ITrainingCallback
         using (var global = tensor(File.ReadAllBytes(Path.Combine(source, "global_rng.bin")))) torch.random.set_rng_state(global);
         context.Log.Steps.AddRange(state.Steps);
         context.Log.Evaluations.AddRange(state.Evaluations);
+        if (state.Time is not null) context.Log.Time.AddAll(state.Time);
         foreach (var participant in context.Callbacks.OfType<ICheckpointed>())
             participant.LoadState(state.Callbacks.GetValueOrDefault(participant.CheckpointKey), source);
         context.FirstStep = state.Step + 1;
@@ -78,7 +79,7 @@ public sealed class Checkpointing(string folder) : ITrainingCallback
         using (var state = context.DataGenerator.get_state()) File.WriteAllBytes(Path.Combine(temporary, "data_rng.bin"), state.data<byte>().ToArray());
         using (var state = torch.random.get_rng_state()) File.WriteAllBytes(Path.Combine(temporary, "global_rng.bin"), state.data<byte>().ToArray());
         var callbacks = context.Callbacks.OfType<ICheckpointed>().ToDictionary(c => c.CheckpointKey, c => c.SaveState(temporary));
-        var bookkeeping = new State(step, context.Log.Steps, context.Log.Evaluations, callbacks);
+        var bookkeeping = new State(step, context.Log.Steps, context.Log.Evaluations, callbacks, context.Log.Time.Seconds.ToDictionary());
         File.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(bookkeeping, Json)); // last: its presence marks a complete checkpoint
         if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
         Directory.Move(temporary, target);

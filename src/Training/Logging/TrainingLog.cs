@@ -39,6 +39,9 @@ public sealed class TrainingLog(IEnumerable<ITrainingMonitor>? monitors = null)
     /// <summary>One row per step.</summary>
     public List<StepMetrics> Steps { get; } = [];
 
+    /// <summary>Where the wall time went, by phase (the trainer fills it; a checkpoint carries it).</summary>
+    public TimeSplit Time { get; } = new();
+
     /// <summary>Every evaluation: step, split (validation or test) and the loss with the task's metrics.</summary>
     public List<EvaluationRecord> Evaluations { get; } = [];
 
