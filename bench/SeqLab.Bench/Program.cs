@@ -34,7 +34,7 @@ static double Median(Action action, int repeats = 5)
     return times.Order().ElementAt(repeats / 2);
 }
 
-string[] sections = ["data", "monitoring", "side-by-side", "memory"];
+string[] sections = ["data", "monitoring", "side-by-side", "memory", "scalar-race", "probe"];
 bool Section(string name) => !args.Any(sections.Contains) || args.Contains(name);
 var models = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault()?.Split(',') ?? [];
 
@@ -42,6 +42,17 @@ Console.WriteLine($"SeqLab bench, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.Pro
 if (Section("data")) DataBenchmarks();
 if (Section("monitoring")) MonitoringOverhead();
 if (Section("side-by-side")) SeqLab.Bench.SideBySide.Run(root, models);
+if (args.Length > 0 && args[0] == "probe")
+{
+    // probe MODEL BATCH LENGTH HIDDEN THREADS
+    SeqLab.Bench.SideBySide.Probe(Enum.Parse<SeqLab.Bench.SideBySide.Model>(args[1], true), int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5]));
+    return;
+}
+if (args.Contains("scalar-race"))
+{
+    SeqLab.Bench.ScalarRace.Run(20, explicitScalar: false);
+    SeqLab.Bench.ScalarRace.Run(20, explicitScalar: true);
+}
 if (Section("memory"))
     SeqLab.Bench.SideBySide.Memory(5000, Enum.GetValues<SeqLab.Bench.SideBySide.Model>()
         .Where(m => models.Length == 0 ? m is SeqLab.Bench.SideBySide.Model.Lstm or SeqLab.Bench.SideBySide.Model.Transformer : models.Contains(m.ToString(), StringComparer.OrdinalIgnoreCase)).ToList());

@@ -185,6 +185,41 @@ static class SideBySide
         return milliseconds;
     }
 
+    /// <summary>The raw loop's forward and backward time on random tokens (a language-model head on every step): where does the time go below SeqLab?</summary>
+    public static void Probe(Model model, int batch, int length, int hidden, int threads)
+    {
+        torch.set_num_threads(threads);
+        var size = new Size("probe", batch, length, 16, hidden, hidden, 2, 50, LanguageModel: true) { Vocabulary = 10 };
+        torch.manual_seed(1);
+        var network = new RawModel(model, size);
+        var parameters = network.parameters().ToList();
+        using var optimizer = optim.Adam(parameters, LearningRate);
+        using var generator = new Generator(1);
+        double forward = 0, backward = 0;
+        for (int step = 1; step <= 60; step++)
+        {
+            using var scope = NewDisposeScope();
+            var inputs = randint(0, 10, [batch, length], generator: generator);
+            var targets = randint(0, 9, [batch, length], generator: generator);
+            optimizer.zero_grad();
+            var clock = Stopwatch.StartNew();
+            var outputs = network.call(inputs);
+            var loss = nn.functional.cross_entropy(outputs.reshape(-1, outputs.shape[^1]), targets.reshape(-1));
+            double f = clock.Elapsed.TotalMilliseconds;
+            loss.backward();
+            double b = clock.Elapsed.TotalMilliseconds - f;
+            optimizer.step();
+            if (step > 10) (forward, backward) = (forward + f / 50, backward + b / 50);
+        }
+        Console.WriteLine($"raw {Label(model)} batch {batch} T {length} hidden {hidden}, {threads} thread(s): forward {forward:F1} ms, backward {backward:F1} ms ({backward / forward:F1}×)");
+        SequenceBatch Tokens(Generator g) => new(randint(0, 10, [batch, length], generator: g), randint(0, 9, [batch, length], generator: g));
+        foreach (bool monitored in new[] { false, true })
+        {
+            var (milliseconds, time) = SeqLabMilliseconds(model, size, Tokens, 60, monitored);
+            Console.WriteLine($"SeqLab {(monitored ? "default" : "minimal")}: {milliseconds:F1} ms/step; " + string.Join(", ", time.Seconds.Where(p => p.Value > 0.001).Select(p => $"{p.Key} {1000 * p.Value / 60:F1} ms")));
+        }
+    }
+
     // ---------------------------------------------------------------- SeqLab's trainer
 
     static SequenceModelOptions Options(Model model, Size size)
@@ -397,4 +432,47 @@ static class SideBySide
         long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
 
     static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+}
+
+/// <summary>
+/// TorchSharp's implicit Scalars carry a finalizer and no keep-alive: a Scalar made from a number for one call can be freed
+/// by the finalizer thread while LibTorch still reads it. This provokes it — one thread masks a large tensor with an
+/// implicit −∞ while another allocates (so collections happen meanwhile) — and counts what goes wrong.
+/// </summary>
+static class ScalarRace
+{
+    public static void Run(int seconds, bool explicitScalar)
+    {
+        int size = Environment.GetEnvironmentVariable("RACE_SIZE") is { } text ? int.Parse(text) : 220;
+        using var scores = randn(4, 2, size, size);
+        using var mask = ones(size, size, ScalarType.Bool).triu(1);
+        using var negativeInfinity = double.NegativeInfinity.ToScalar();
+        int calls = 0, failures = 0, wrong = 0;
+        var stop = DateTime.UtcNow.AddSeconds(seconds);
+        var churn = new Thread(() =>
+        {
+            var keep = new List<object>();
+            while (DateTime.UtcNow < stop)
+            {
+                using var scope = NewDisposeScope();
+                for (int i = 0; i < 1000; i++) keep.Add(new byte[256]);
+                if (keep.Count > 100_000) keep.Clear();
+                (ones(4) * 2.0 + 1.0).sum().item<float>();
+            }
+        });
+        churn.Start();
+        while (DateTime.UtcNow < stop)
+        {
+            using var scope = NewDisposeScope();
+            try
+            {
+                var masked = explicitScalar ? scores.masked_fill(mask, negativeInfinity) : scores.masked_fill(mask, double.NegativeInfinity);
+                if (!masked[0, 0, 0, 1].item<float>().Equals(float.NegativeInfinity)) wrong++;
+            }
+            catch (Exception) { failures++; }
+            calls++;
+        }
+        churn.Join();
+        Console.WriteLine($"scalar race ({(explicitScalar ? "explicit, kept Scalar" : "implicit Scalar")}, {seconds} s): {calls} masked_fill calls, {failures} failed, {wrong} wrong values");
+    }
 }

@@ -57,6 +57,25 @@ public class ModelBehaviourTests
     }
 
     [Theory]
+    [MemberData(nameof(EncoderNames))]
+    public void A_batch_whose_sequences_all_fill_the_window_runs_unpadded_with_the_same_result(string name)
+    {
+        using var full = tensor(new long[] { 7, 7, 7 });
+        using var shorter = tensor(new long[] { 7, 4, 7 });
+        Assert.Null(SeqLab.Runtime.Tensors.LengthMask.Needed(full, 7));
+        Assert.Same(shorter, SeqLab.Runtime.Tensors.LengthMask.Needed(shorter, 7));
+        Assert.Null(SeqLab.Runtime.Tensors.LengthMask.Needed(null, 7));
+
+        torch.manual_seed(5);
+        var model = new SequenceModel(new SequenceModelOptions(InputOptions.ForFeatures(3), Encoders[name], new HeadOptions(TaskKind.StepRegression, 2)));
+        model.eval();
+        using var x = randn(3, 7, 3);
+        using var withLengths = model.Forward(x, full);
+        using var without = model.Forward(x, null);
+        Assert.True(withLengths.allclose(without, rtol: 1e-5, atol: 1e-6), $"max difference {(withLengths - without).abs().max().item<float>()}");
+    }
+
+    [Theory]
     [InlineData(false, false)]
     [InlineData(true, false)]
     [InlineData(false, true)]

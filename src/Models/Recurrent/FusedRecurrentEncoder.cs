@@ -48,6 +48,7 @@ public sealed class FusedRecurrentEncoder : nn.Module, ISequenceEncoder, SeqLab.
     {
         Tensor steps, finalHidden;
         Tensor? finalCell;
+        lengths = SeqLab.Runtime.Tensors.LengthMask.Needed(lengths, inputs.shape[1]);
         if (lengths is null)
             (steps, finalHidden, finalCell) = Run(inputs, initialState);
         else

@@ -101,6 +101,7 @@ public sealed class TransformerEncoder : nn.Module, ISequenceEncoder, SeqLab.Mod
         if (initialState is not null) throw new ArgumentException("a Transformer encoder has no recurrent state", nameof(initialState));
         long batch = inputs.shape[0], time = inputs.shape[1];
         if (time > options.MaxLength) throw new ArgumentException($"sequence of {time} steps is longer than MaxLength {options.MaxLength}");
+        lengths = SeqLab.Runtime.Tensors.LengthMask.Needed(lengths, time);
         var x = inputProjection?.call(inputs) ?? inputs;
         x = x + Positions(time, x.device, x.dtype);
         using var valid = SeqLab.Runtime.Tensors.LengthMask.Valid(lengths, batch, time, x.device);
