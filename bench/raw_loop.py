@@ -16,9 +16,10 @@ import torch.nn.functional as F
 class Block(nn.Module):
     """Pre-norm Transformer block, as in the C# raw loop: attention, GELU feed-forward, residuals."""
 
-    def __init__(self, width, heads):
+    def __init__(self, width, heads, causal):
         super().__init__()
         self.heads = heads
+        self.causal = causal
         self.attention_norm = nn.LayerNorm(width)
         self.feed_forward_norm = nn.LayerNorm(width)
         self.query, self.key, self.value, self.output = (nn.Linear(width, width) for _ in range(4))
@@ -34,6 +35,8 @@ class Block(nn.Module):
 
         normed = self.attention_norm(x)
         scores = split(self.query(normed)) @ split(self.key(normed)).transpose(-2, -1) / math.sqrt(head_size)
+        if self.causal:  # a language model must not see ahead
+            scores = scores.masked_fill(torch.ones(steps, steps, dtype=torch.bool).triu(1), float("-inf"))
         mixed = (scores.softmax(-1) @ split(self.value(normed))).transpose(1, 2).reshape(batch, steps, width)
         x = x + self.output(mixed)
         return x + self.feed_forward_out(F.gelu(self.feed_forward_in(self.feed_forward_norm(x))))
@@ -58,7 +61,7 @@ class Model(nn.Module):
             self.recurrent = None
             out_width = width
             self.input_projection = nn.Linear(input_size, width) if input_size != width else None
-            self.blocks = nn.ModuleList(Block(width, 4) for _ in range(layers))
+            self.blocks = nn.ModuleList(Block(width, 4, self.language_model) for _ in range(layers))
             self.final_norm = nn.LayerNorm(width)
             position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
             frequency = torch.exp(torch.arange(0, width, 2, dtype=torch.float32) * (-math.log(10000.0) / width))

@@ -1,6 +1,6 @@
 // SeqLab benchmarks: data loading and the batch pipeline, each beside the training step it must keep up with; SeqLab's
 // trainer beside a raw TorchSharp loop and PyTorch; memory over a long run.
-// Run: dotnet run --project bench/SeqLab.Bench -c Release [-- data|monitoring|side-by-side|memory] [--models Lstm,Gru]
+// Run: dotnet run --project bench/SeqLab.Bench -c Release [-- data|monitoring|side-by-side|memory] [--models Lstm,Gru] [--sizes 1,4]
 using System.Diagnostics;
 using SeqLab.Data.Dna;
 using SeqLab.Data.Synthetic;
@@ -37,11 +37,12 @@ static double Median(Action action, int repeats = 5)
 string[] sections = ["data", "monitoring", "side-by-side", "memory", "scalar-race", "probe"];
 bool Section(string name) => !args.Any(sections.Contains) || args.Contains(name);
 var models = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault()?.Split(',') ?? [];
+var sizes = (args.SkipWhile(a => a != "--sizes").Skip(1).FirstOrDefault()?.Split(',') ?? []).Select(int.Parse).ToList(); // 1-based, in SideBySide.Sizes order
 
 Console.WriteLine($"SeqLab bench, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {TorchRuntime.Report!.Note}");
 if (Section("data")) DataBenchmarks();
 if (Section("monitoring")) MonitoringOverhead();
-if (Section("side-by-side")) SeqLab.Bench.SideBySide.Run(root, models);
+if (Section("side-by-side")) SeqLab.Bench.SideBySide.Run(root, models, sizes);
 if (args.Length > 0 && args[0] == "probe")
 {
     // probe MODEL BATCH LENGTH HIDDEN THREADS

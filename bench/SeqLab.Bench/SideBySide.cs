@@ -36,8 +36,8 @@ static class SideBySide
     [
         new("main job: adding T 50, hidden 64, batch 64", 64, 50, 2, 64, 32, 2, 250),
         new("batch 64, T 100, input 64, hidden 128", 64, 100, 64, 128, 128, 2, 100),
-        new("batch 64, T 100, input 64, hidden 256", 64, 100, 64, 256, 256, 2, 100),
-        new("char LM: Shakespeare, batch 32, context 64, embedding 64, hidden 256", 32, 64, 64, 256, 128, 2, 100, LanguageModel: true),
+        new("batch 64, T 100, input 64, hidden 256", 64, 100, 64, 256, 256, 2, 50),
+        new("char LM: Shakespeare, batch 32, context 64, embedding 64, hidden 256", 32, 64, 64, 256, 128, 2, 50, LanguageModel: true),
     ];
 
     const double LearningRate = 3e-3, Clip = 1.0;
@@ -84,7 +84,7 @@ static class SideBySide
                 default:
                     width = size.TransformerWidth;
                     if (input != width) inputProjection = nn.Linear(input, width);
-                    blocks = new ModuleList<RawBlock>(Enumerable.Range(0, size.TransformerLayers).Select(_ => new RawBlock(width, 4)).ToArray());
+                    blocks = new ModuleList<RawBlock>(Enumerable.Range(0, size.TransformerLayers).Select(_ => new RawBlock(width, 4, causal: size.LanguageModel)).ToArray());
                     finalNorm = nn.LayerNorm(width);
                     positions = Sinusoid(size.Length, width);
                     break;
@@ -129,10 +129,12 @@ static class SideBySide
         readonly LayerNorm attentionNorm, feedForwardNorm;
         readonly Linear query, key, value, output, feedForwardIn, feedForwardOut;
         readonly int heads;
+        readonly bool causal;
 
-        public RawBlock(int width, int heads) : base("block")
+        public RawBlock(int width, int heads, bool causal) : base("block")
         {
             this.heads = heads;
+            this.causal = causal;
             attentionNorm = nn.LayerNorm(width);
             feedForwardNorm = nn.LayerNorm(width);
             query = nn.Linear(width, width);
@@ -150,6 +152,7 @@ static class SideBySide
             Tensor Split(Tensor t) => t.view(batch, time, heads, headSize).transpose(1, 2);
             var normed = attentionNorm.call(x);
             var scores = Split(query.call(normed)).matmul(Split(key.call(normed)).transpose(-2, -1)) / Math.Sqrt(headSize);
+            if (causal) scores = scores.masked_fill(ones(time, time, ScalarType.Bool).triu(1), SeqLab.Runtime.Tensors.Scalars.NegativeInfinity); // a language model must not see ahead
             var mixed = scores.softmax(-1).matmul(Split(value.call(normed))).transpose(1, 2).reshape(batch, time, width);
             x = x + output.call(mixed);
             return x + feedForwardOut.call(nn.functional.gelu(feedForwardIn.call(feedForwardNorm.call(x))));
@@ -231,7 +234,7 @@ static class SideBySide
             Model.RnnRelu => new RecurrentOptions(RecurrentKind.RnnRelu, size.Hidden),
             Model.Lstm => new RecurrentOptions(RecurrentKind.Lstm, size.Hidden),
             Model.Gru => new RecurrentOptions(RecurrentKind.Gru, size.Hidden),
-            _ => new TransformerOptions(size.TransformerWidth, 4, size.TransformerLayers),
+            _ => new TransformerOptions(size.TransformerWidth, 4, size.TransformerLayers, Causal: size.LanguageModel),
         };
         var head = size.LanguageModel ? new HeadOptions(TaskKind.LanguageModel) : new HeadOptions(TaskKind.SequenceRegression, 1);
         return new SequenceModelOptions(input, encoder, head);
@@ -298,23 +301,30 @@ static class SideBySide
 
     // ---------------------------------------------------------------- PyTorch
 
+    /// <summary>The Python that imports torch: Debian's (where python3-torch installs it) before whatever python3 is on the PATH.</summary>
+    static string python = "/usr/bin/python3";
+
     /// <summary>PyTorch's version through Debian's python3-torch, or null when it is not installed.</summary>
     static string? PyTorchVersion()
     {
-        try
+        foreach (var candidate in new[] { "/usr/bin/python3", "python3" })
         {
-            var (exit, output) = Python("-c", "import torch; print(torch.__version__)");
-            return exit == 0 ? output.Trim() : null;
+            try
+            {
+                python = candidate;
+                var (exit, output) = Python("-c", "import torch; print(torch.__version__)");
+                if (exit == 0) return $"{output.Trim()} ({candidate})";
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+            }
         }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return null;
-        }
+        return null;
     }
 
     static (int Exit, string Output) Python(params string[] arguments)
     {
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
@@ -323,11 +333,11 @@ static class SideBySide
         return (process.ExitCode, process.ExitCode == 0 ? output : error.Result);
     }
 
-    /// <summary>The raw loop in PyTorch (bench/raw_loop.py): ms per step, the median of <see cref="Repeats"/> runs, or null when it failed.</summary>
+    /// <summary>The raw loop in PyTorch (bench/raw_loop.py, after 5 warm-up steps): ms per step of one run, or null when it failed.</summary>
     static double? PyTorchMilliseconds(string script, Model model, Size size, int steps, string? textFile)
     {
         var times = new List<double>();
-        for (int i = 0; i < Repeats; i++)
+        for (int i = 0; i < 1; i++)
         {
             var (exit, output) = Python(script, model.ToString(), size.Batch.ToString(), size.Length.ToString(), size.Input.ToString(), size.Hidden.ToString(),
                 size.TransformerWidth.ToString(), size.TransformerLayers.ToString(), steps.ToString(), Threads.ToString(), size.LanguageModel ? textFile! : "-");
@@ -344,7 +354,7 @@ static class SideBySide
     // ---------------------------------------------------------------- the tables
 
     /// <summary>Every model and size: the raw loop, SeqLab at minimal and default monitoring, PyTorch; then where SeqLab's time goes.</summary>
-    public static void Run(string root, IReadOnlyList<string> only)
+    public static void Run(string root, IReadOnlyList<string> only, IReadOnlyList<int>? sizes = null)
     {
         torch.set_num_threads(Threads);
         string textFile = Path.Combine(root, "data", "tinyshakespeare", "input.txt");
@@ -360,7 +370,7 @@ static class SideBySide
         Console.WriteLine($"SGEMM peak (1024², {Threads} threads): {peak:F0} GFLOP/s. PyTorch: {pytorch ?? "not installed (sudo apt install python3-torch), column left empty"}.");
         Console.WriteLine("SeqLab's ms/step leave out its evaluations; minimal monitoring records the first and last step only; default: every 50 steps, expensive monitors on a 32-sequence batch every 250 (and at the first and last step).");
         var splits = new List<(string Case, TimeSplit Time, int Steps)>();
-        foreach (var size in Sizes)
+        foreach (var size in Sizes.Where((_, index) => sizes is null || sizes.Count == 0 || sizes.Contains(index + 1)))
         {
             var sized = size.LanguageModel ? size with { Vocabulary = tokenizer.VocabularySize } : size;
             var sample = Sampler(sized, languageData);

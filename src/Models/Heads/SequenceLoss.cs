@@ -12,6 +12,9 @@ public static class SequenceLoss
     /// </summary>
     public static Tensor Compute(TaskKind task, Tensor outputs, Tensor targets, Tensor? lengths = null)
     {
+        // A batch that pads nothing needs no mask: selecting every step would only copy the logits and their gradient.
+        if (task is TaskKind.StepRegression or TaskKind.StepClassification or TaskKind.LanguageModel)
+            lengths = SeqLab.Runtime.Tensors.LengthMask.Needed(lengths, outputs.shape[1]);
         switch (task)
         {
             case TaskKind.SequenceRegression:
