@@ -20,6 +20,38 @@ public class CliTests
 
     static int[] Ints(DataFrameColumn column) => Enumerable.Range(0, (int)column.Length).Select(i => Convert.ToInt32(column[i])).ToArray();
 
+    [Fact]
+    public void A_failed_experiment_says_what_went_wrong_in_words_and_the_batch_goes_on()
+    {
+        string root = NativeFiles.TemporaryFolder();
+        string file = Path.Combine(root, "too-long.yaml");
+        File.WriteAllText(file, """
+            batch: too-long
+            defaults:
+              dataset: {type: adding, length: 12, validation_size: 16, test_size: 16}
+              training: {steps: 3, batch_size: 4, seed: 1, threads: 1}
+            experiments:
+              - name: short-positions
+                model: {type: transformer, model_size: 8, heads: 2, layers: 1, positional: learned, max_length: 8}
+              - name: rnn
+                model: {type: rnn, hidden_size: 4}
+            """);
+        var (exitCode, output) = Seqlab("run", file, "--output", Path.Combine(root, "runs"));
+        using var failed = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "runs", "too-long", "short-positions", "summary.json")));
+        Assert.Equal("failed", failed.RootElement.GetProperty("status").GetString());
+        string message = failed.RootElement.GetProperty("message").GetString()!;
+        Assert.Contains("longer than MaxLength 8", message);
+        Assert.DoesNotContain("Exception", message);
+        using var other = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "runs", "too-long", "rnn", "summary.json")));
+        Assert.Equal("completed", other.RootElement.GetProperty("status").GetString());
+        Assert.Equal(SeqLabCli.ExperimentFailed, exitCode);
+        Assert.DoesNotContain("Exception", output);
+
+        // An error from inside LibTorch keeps its first line, not the C++ stack trace behind it.
+        var native = new System.Runtime.InteropServices.ExternalException("Expected false to be true, but got false.\nException raised from toFloat at /pytorch/c10/core/Scalar.h:140 (most recent call first):\nframe #0: c10::Error::Error");
+        Assert.Equal("LibTorch stopped the run: Expected false to be true, but got false.", SeqLab.Experiments.Running.BatchRunner.FailureMessage(native));
+    }
+
     [Theory]
     [InlineData("unknown-key.yaml", 5, 5, "unknown key 'lerning_rate'")]
     [InlineData("wrong-type.yaml", 7, 19, "expected an integer, found 'sixty-four'")]

@@ -107,10 +107,24 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             var summary = new ExperimentSummary(experiment.Name, experiment.Model.Type, experiment.Dataset.Type, task, description, parameterCount, "failed", 0,
-                null, baseline, baselineName, null, new Dictionary<string, double>(), 0, 0, $"{exception.GetType().Name}: {exception.Message}");
+                null, baseline, baselineName, null, new Dictionary<string, double>(), 0, 0, FailureMessage(exception));
             ResultsWriter.WriteExperiment(folder, experiment, new TrainingLog(), summary);
             return summary;
         }
+    }
+
+    /// <summary>
+    /// What went wrong, in words for the summary: the exception's message without its type; for an error raised inside
+    /// LibTorch, its first line only (the C++ stack trace after it says nothing to a user).
+    /// </summary>
+    public static string FailureMessage(Exception exception)
+    {
+        if (exception is System.Runtime.InteropServices.ExternalException)
+        {
+            string first = exception.Message.Split('\n', 2)[0].Trim();
+            return $"LibTorch stopped the run: {first}";
+        }
+        return exception.Message;
     }
 
     static ExperimentSummary Summarise(ExperimentConfig experiment, string task, string description, long parameters, double? baseline, string baselineName,
