@@ -1,6 +1,7 @@
 // SeqLab benchmarks: data loading and the batch pipeline, each beside the training step it must keep up with; SeqLab's
 // trainer beside a raw TorchSharp loop and PyTorch; memory over a long run.
-// Run: dotnet run --project bench/SeqLab.Bench -c Release [-- data|monitoring|side-by-side|memory] [--models Lstm,Gru] [--sizes 1,4]
+// Run: dotnet run --project bench/SeqLab.Bench -c Release [-- data|monitoring|side-by-side|memory|lean-cell] [--models Lstm,Gru] [--sizes 1,4]
+//      [--steps 250] [--repeats 3] [--no-pytorch]
 using System.Diagnostics;
 using SeqLab.Data.Dna;
 using SeqLab.Data.Synthetic;
@@ -34,7 +35,7 @@ static double Median(Action action, int repeats = 5)
     return times.Order().ElementAt(repeats / 2);
 }
 
-string[] sections = ["data", "monitoring", "side-by-side", "memory", "scalar-race", "probe"];
+string[] sections = ["data", "monitoring", "side-by-side", "memory", "scalar-race", "probe", "lean-cell", "spectrum-cost"];
 bool Section(string name) => !args.Any(sections.Contains) || args.Contains(name);
 var models = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault()?.Split(',') ?? [];
 var sizes = (args.SkipWhile(a => a != "--sizes").Skip(1).FirstOrDefault()?.Split(',') ?? []).Select(int.Parse).ToList(); // 1-based, in SideBySide.Sizes order
@@ -42,7 +43,32 @@ var sizes = (args.SkipWhile(a => a != "--sizes").Skip(1).FirstOrDefault()?.Split
 Console.WriteLine($"SeqLab bench, {DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {TorchRuntime.Report!.Note}");
 if (Section("data")) DataBenchmarks();
 if (Section("monitoring")) MonitoringOverhead();
-if (Section("side-by-side")) SeqLab.Bench.SideBySide.Run(root, models, sizes);
+int? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } value ? int.Parse(value) : null;
+if (Section("side-by-side")) SeqLab.Bench.SideBySide.Run(root, models, sizes, Option("--steps"), Option("--repeats") ?? 3, pytorch: !args.Contains("--no-pytorch"));
+if (args.Contains("lean-cell")) SeqLab.Bench.SideBySide.LeanCell(2);
+if (args.Contains("spectrum-cost"))
+{
+    // What one spectrum measurement of a 256-unit gate block costs, by operation and precision (median of 9, ms).
+    using var block = randn(256, 256) / 16;
+    foreach (var type in new[] { ScalarType.Float64, ScalarType.Float32 })
+    {
+        using var typed = block.to(type);
+        double svd = Median(() => { using var s = NewDisposeScope(); linalg.svdvals(typed).max().to(ScalarType.Float64).item<double>(); }, 9);
+        double eig = Median(() => { using var s = NewDisposeScope(); linalg.eigvals(typed).abs().max().to(ScalarType.Float64).item<double>(); }, 9);
+        double norm = Median(() => { using var s = NewDisposeScope(); linalg.matrix_norm(typed, ord: 2).to(ScalarType.Float64).item<double>(); }, 9);
+        Console.WriteLine($"{type}: svdvals {svd:F2} ms, eigvals {eig:F2} ms, matrix_norm(2) {norm:F2} ms");
+    }
+    using var gates = randn(4, 256, 256, ScalarType.Float64) / 16;
+    double batched = Median(() => { using var s = NewDisposeScope(); linalg.eigvals(gates).abs().amax(new long[] { 1 }).cpu(); }, 5);
+    double oneByOne = Median(() => { using var s = NewDisposeScope(); for (int g = 0; g < 4; g++) linalg.eigvals(gates[g]).abs().max().item<double>(); }, 5);
+    double parallel = Median(() => Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 2 }, g => { using var s = NewDisposeScope(); linalg.eigvals(gates[g]).abs().max().item<double>(); }), 5);
+    Console.WriteLine($"two .NET threads over the four blocks: {parallel:F1} ms");
+    double hessenberg = Median(() => { using var s = NewDisposeScope(); linalg.eigvals(gates[0].t().contiguous()).abs().max().item<double>(); }, 5);
+    Console.WriteLine($"four 256² gate blocks, float64 eigvals: batched {batched:F1} ms, one by one {oneByOne:F1} ms; transposed one {hessenberg:F1} ms");
+    double Radius(ScalarType type) { using var s = NewDisposeScope(); return linalg.eigvals(block.to(type)).abs().max().to(ScalarType.Float64).item<double>(); }
+    double Largest(ScalarType type) { using var s = NewDisposeScope(); return linalg.svdvals(block.to(type)).max().to(ScalarType.Float64).item<double>(); }
+    Console.WriteLine($"relative difference float32 vs float64: spectral radius {Math.Abs(Radius(ScalarType.Float32) / Radius(ScalarType.Float64) - 1):E1}, largest singular value {Math.Abs(Largest(ScalarType.Float32) / Largest(ScalarType.Float64) - 1):E1}");
+}
 if (args.Length > 0 && args[0] == "probe")
 {
     // probe MODEL BATCH LENGTH HIDDEN THREADS
@@ -125,14 +151,14 @@ foreach (var (name, makeBatch, modelOptions) in cases)
 }
 }
 
-// The training loop with default monitoring against the same loop with monitoring at its minimum (first and last step
-// only, no expensive monitors), on the main job's setting. Pairs alternate so drift in machine speed hits both alike.
+// The training loop with default monitoring against the same loop with no monitor (`monitors: none`), on the main job's
+// setting. Pairs alternate so drift in machine speed hits both alike.
 void MonitoringOverhead()
 {
     const int steps = 500, repeats = 3;
     Console.WriteLine();
     Console.WriteLine($"## Monitoring overhead: adding T=50, batch 64, {steps} steps, Adam 3e-3, clip 1, 2 threads (median of {repeats} alternating pairs)");
-    Console.WriteLine("| model | minimal monitoring s | default monitoring s (log_every 50, expensive_every 250, monitor batch 32) | overhead |\n|---|---|---|---|");
+    Console.WriteLine("| model | no monitors s | default monitoring s (log_every 50, expensive_every 250, monitor batch 32) | overhead |\n|---|---|---|---|");
     var task = new AddingProblem(50);
     using var validation = task.FixedSet(256, 101);
     using var test = task.FixedSet(256, 102);
@@ -149,7 +175,7 @@ void MonitoringOverhead()
         torch.manual_seed(1);
         var model = new SequenceModel(options());
         using var generator = new Generator(1);
-        var trainer = new Trainer(new TrainingOptions(steps, 64, 3e-3, 1.0, 1, 2, steps), monitored ? new MonitoringOptions(50) : new MonitoringOptions(steps) { ExpensiveEvery = steps });
+        var trainer = new Trainer(new TrainingOptions(steps, 64, 3e-3, 1.0, 1, 2, steps), monitored ? new MonitoringOptions(50) : new MonitoringOptions(steps) { Monitors = [] });
         var clock = Stopwatch.StartNew();
         trainer.Train(model, (g, _) => task.Sample(64, g), generator, validation, test, new TrainingRun { MonitoringBatch = monitored ? monitoringBatch : null });
         return clock.Elapsed.TotalSeconds;

@@ -223,6 +223,64 @@ static class SideBySide
         }
     }
 
+    /// <summary>
+    /// Item 3 of the performance issue: can a lean LSTM cell loop written with TorchSharp ops — the input projection of all
+    /// time steps as one GEMM, then per step one addmm, one sigmoid over three gates and one tanh — beat LibTorch's fused
+    /// CPU LSTM? Forward + backward ms of a regression on the last step, median of 30 after 5 warm-up steps.
+    /// </summary>
+    public static void LeanCell(int threads)
+    {
+        torch.set_num_threads(threads);
+        Console.WriteLine();
+        Console.WriteLine($"## A lean LSTM cell loop beside LibTorch's fused LSTM (forward + backward, {threads} threads; median of 30)");
+        Console.WriteLine("| batch, T, input, hidden | fused nn.LSTM ms | lean cell loop ms | lean / fused | outputs agree |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var (batch, length, input, hidden) in new[] { (64, 50, 2, 64), (64, 100, 64, 128), (32, 64, 64, 256), (64, 100, 64, 256) })
+        {
+            torch.manual_seed(1);
+            using var lstm = nn.LSTM(input, hidden, 1, batchFirst: true);
+            var weights = lstm.parameters().ToArray(); // weight_ih, weight_hh, bias_ih, bias_hh
+            using var x = randn(batch, length, input);
+            double Time(Func<Tensor> forward)
+            {
+                var times = new List<double>();
+                for (int i = 0; i < 35; i++)
+                {
+                    using var scope = NewDisposeScope();
+                    foreach (var w in weights) w.grad?.zero_();
+                    var clock = Stopwatch.StartNew();
+                    forward().pow(2).mean().backward();
+                    if (i >= 5) times.Add(clock.Elapsed.TotalMilliseconds);
+                }
+                return times.Order().ElementAt(times.Count / 2);
+            }
+            Tensor Fused() => lstm.call(x).Item1.select(1, -1);
+            Tensor Lean()
+            {
+                // All inputs through W_ih in one GEMM, time-major so each step reads a contiguous slice.
+                var projected = nn.functional.linear(x.transpose(0, 1), weights[0], weights[2] + weights[3]);
+                var recurrentWeight = weights[1].t();
+                var h = zeros(batch, hidden);
+                var c = zeros(batch, hidden);
+                for (int t = 0; t < length; t++)
+                {
+                    var gates = projected[t].addmm(h, recurrentWeight);
+                    var ifo = gates.narrow(1, 0, 2 * hidden).sigmoid();
+                    var g = gates.narrow(1, 2 * hidden, hidden).tanh();
+                    var o = gates.narrow(1, 3 * hidden, hidden).sigmoid();
+                    c = ifo.narrow(1, hidden, hidden) * c + ifo.narrow(1, 0, hidden) * g;
+                    h = o * c.tanh();
+                }
+                return h;
+            }
+            bool agree;
+            using (var scope = NewDisposeScope())
+                agree = Fused().allclose(Lean(), 1e-5, 1e-6);
+            double fused = Time(Fused), lean = Time(Lean);
+            Console.WriteLine($"| {batch}, {length}, {input}, {hidden} | {fused:F2} | {lean:F2} | {lean / fused:F2} | {(agree ? "yes" : "NO")} |");
+        }
+    }
+
     // ---------------------------------------------------------------- SeqLab's trainer
 
     static SequenceModelOptions Options(Model model, Size size)
@@ -250,7 +308,8 @@ static class SideBySide
         using var validation = sample(evaluationGenerator);
         using var test = sample(evaluationGenerator);
         using var monitoringBatch = validation.Take(32);
-        var monitoring = defaultMonitoring ? new MonitoringOptions(50) : new MonitoringOptions(steps) { ExpensiveEvery = steps };
+        // "Minimal" is no monitor at all: the loop still logs the loss, the global gradient norm and clipping every step.
+        var monitoring = defaultMonitoring ? new MonitoringOptions(50) : new MonitoringOptions(steps) { ExpensiveEvery = steps, Monitors = [] };
         var trainer = new Trainer(new TrainingOptions(steps, size.Batch, LearningRate, Clip, 1, Threads, steps), monitoring);
         using var generator = new Generator(1);
         var outcome = trainer.Train(network, (g, _) => sample(g), generator, validation, test,
@@ -354,7 +413,8 @@ static class SideBySide
     // ---------------------------------------------------------------- the tables
 
     /// <summary>Every model and size: the raw loop, SeqLab at minimal and default monitoring, PyTorch; then where SeqLab's time goes.</summary>
-    public static void Run(string root, IReadOnlyList<string> only, IReadOnlyList<int>? sizes = null)
+    /// <remarks><paramref name="steps"/> replaces each size's steps a run, <paramref name="repeats"/> the number of alternating runs; <paramref name="pytorch"/> false leaves PyTorch out.</remarks>
+    public static void Run(string root, IReadOnlyList<string> only, IReadOnlyList<int>? sizes = null, int? steps = null, int repeats = Repeats, bool pytorch = true)
     {
         torch.set_num_threads(Threads);
         string textFile = Path.Combine(root, "data", "tinyshakespeare", "input.txt");
@@ -362,17 +422,17 @@ static class SideBySide
         var tokenizer = new CharacterTokenizer(text);
         var languageData = new LanguageModelData(tokenizer.Encode(text), 64, 64, 0.1);
         string script = Path.Combine(root, "bench", "raw_loop.py");
-        string? pytorch = PyTorchVersion();
+        string? pytorchVersion = pytorch ? PyTorchVersion() : null;
         double peak = SgemmPeak();
 
         Console.WriteLine();
-        Console.WriteLine($"## SeqLab beside a raw TorchSharp loop and PyTorch ({Threads} threads, Adam {LearningRate}, clip {Clip}; median of {Repeats} alternating runs)");
-        Console.WriteLine($"SGEMM peak (1024², {Threads} threads): {peak:F0} GFLOP/s. PyTorch: {pytorch ?? "not installed (sudo apt install python3-torch), column left empty"}.");
-        Console.WriteLine("SeqLab's ms/step leave out its evaluations; minimal monitoring records the first and last step only; default: every 50 steps, expensive monitors on a 32-sequence batch every 250 (and at the first and last step).");
+        Console.WriteLine($"## SeqLab beside a raw TorchSharp loop and PyTorch ({Threads} threads, Adam {LearningRate}, clip {Clip}; median of {repeats} alternating run(s))");
+        Console.WriteLine($"SGEMM peak (1024², {Threads} threads): {peak:F0} GFLOP/s. PyTorch: {pytorchVersion ?? (pytorch ? "not installed (sudo apt install python3-torch), column left empty" : "left out (--no-pytorch)")}.");
+        Console.WriteLine("SeqLab's ms/step leave out its evaluations; minimal: `monitors: none` (loss, gradient norm and clipping logged every step); default: every monitor, every 50 steps, expensive monitors on a 32-sequence batch every 250 (and at the first and last step).");
         var splits = new List<(string Case, TimeSplit Time, int Steps)>();
         foreach (var size in Sizes.Where((_, index) => sizes is null || sizes.Count == 0 || sizes.Contains(index + 1)))
         {
-            var sized = size.LanguageModel ? size with { Vocabulary = tokenizer.VocabularySize } : size;
+            var sized = (size.LanguageModel ? size with { Vocabulary = tokenizer.VocabularySize } : size) with { Steps = steps ?? size.Steps };
             var sample = Sampler(sized, languageData);
             Console.WriteLine();
             Console.WriteLine($"### {sized.Name} ({sized.Steps} steps a run)");
@@ -386,7 +446,7 @@ static class SideBySide
                 var minimal = new List<double>();
                 var monitored = new List<double>();
                 TimeSplit? lastSplit = null;
-                for (int i = 0; i < Repeats; i++)
+                for (int i = 0; i < repeats; i++)
                 {
                     raw.Add(RawMilliseconds(model, sized, sample, sized.Steps));
                     minimal.Add(SeqLabMilliseconds(model, sized, sample, sized.Steps, false).Milliseconds);
@@ -395,7 +455,7 @@ static class SideBySide
                     lastSplit = time;
                 }
                 double r = Median(raw), m = Median(minimal), d = Median(monitored);
-                double? p = pytorch is null ? null : PyTorchMilliseconds(script, model, sized, sized.Steps, textFile);
+                double? p = pytorchVersion is null ? null : PyTorchMilliseconds(script, model, sized, sized.Steps, textFile);
                 double gflops = StepFlops(model, sized) / (r / 1000) / 1e9;
                 Console.WriteLine($"| {Label(model)} | {r:F1} | {m:F1} ({100 * r / m:F0} %) | {d:F1} ({100 * r / d:F0} %) | {(p is double py ? $"{py:F1} ({100 * r / py:F0} %)" : "–")} | {gflops:F1} ({100 * gflops / peak:F0} %) |");
                 splits.Add(($"{Label(model)}, {sized.Name.Split(':')[0]}", lastSplit!, sized.Steps));
@@ -407,8 +467,8 @@ static class SideBySide
         var phases = TimeSplit.Phases.Concat(["monitors"]).ToList();
         Console.WriteLine("| case | " + string.Join(" | ", phases) + " |");
         Console.WriteLine("|---|" + string.Concat(phases.Select(_ => "---|")));
-        foreach (var (name, time, steps) in splits)
-            Console.WriteLine($"| {name} | " + string.Join(" | ", phases.Select(phase => $"{1000 * (phase == "monitors" ? time.MonitorSeconds : time[phase]) / steps:F2}")) + " |");
+        foreach (var (name, time, runSteps) in splits)
+            Console.WriteLine($"| {name} | " + string.Join(" | ", phases.Select(phase => $"{1000 * (phase == "monitors" ? time.MonitorSeconds : time[phase]) / runSteps:F2}")) + " |");
     }
 
     /// <summary>Resident memory and live tensors over <paramref name="steps"/> steps of the raw loop and of SeqLab's trainer (default monitoring), on the main job's size.</summary>

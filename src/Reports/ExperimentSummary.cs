@@ -78,7 +78,7 @@ public sealed record ExperimentSummary(
         };
     }
 
-    /// <summary>Gradient-flow verdict: healthy, vanishing, exploding or diverged (empty when the run failed).</summary>
+    /// <summary>Gradient-flow verdict: healthy, vanishing, exploding, diverged or not measured (empty when the run failed).</summary>
     public string Verdict { get; init; } = "";
     /// <summary>The measurement and threshold behind <see cref="Verdict"/>.</summary>
     public string VerdictEvidence { get; init; } = "";

@@ -38,7 +38,7 @@ public sealed record TrainingRun
     /// <summary>A small fixed batch for the expensive monitors (the trainer moves it to its device); null: they do not run.</summary>
     public SequenceBatch? MonitoringBatch { get; init; }
 
-    /// <summary>The monitors; null: <see cref="MonitorRegistry.CreateDefault"/>.</summary>
+    /// <summary>The monitors; null: those <see cref="MonitoringOptions.Monitors"/> names, from <see cref="MonitorRegistry"/>.</summary>
     public IReadOnlyList<ITrainingMonitor>? Monitors { get; init; }
 
     /// <summary>Further callbacks, run after the monitors.</summary>
@@ -70,7 +70,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
         var staged = model.Capability<IStagedSequenceModel>();
         if (statefulPeriod is not null && staged is not { CarriesState: true })
             throw new ArgumentException("truncated BPTT carries a recurrent state: it needs a recurrent model that exposes its stages (IStagedSequenceModel)");
-        var monitorList = (run.Monitors ?? MonitorRegistry.CreateDefault()).ToList();
+        var monitorList = (run.Monitors ?? MonitorRegistry.Create(monitoring.Monitors)).ToList();
         var log = new TrainingLog(monitorList);
         var parameters = model.NamedParameters().ToList();
         var weights = parameters.Select(p => p.Parameter).ToList();

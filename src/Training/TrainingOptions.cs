@@ -48,6 +48,8 @@ public sealed record MonitoringOptions(int LogEvery)
 {
     /// <summary>Run the expensive monitors (‖∂L/∂h_t‖ and gates through the unrolled twin) on step 1, every this many steps and the last.</summary>
     public int ExpensiveEvery { get; init; } = 250;
+    /// <summary>The monitors to run, by name (<see cref="SeqLab.Training.Monitors.MonitorRegistry.Names"/>); null: every registered one; empty: none.</summary>
+    public IReadOnlyList<string>? Monitors { get; init; }
     /// <summary>Sequences in the fixed monitoring batch (the first of the validation set).</summary>
     public int MonitorBatchSize { get; init; } = 32;
 

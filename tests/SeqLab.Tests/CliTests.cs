@@ -173,7 +173,10 @@ public class CliTests
             "depth_ratio_first", "depth_ratio_last", "saturated_share_last"], batchSummary.Columns.Select(c => c.Name).SkipWhile(n => n != "gradient_ratio_first").TakeWhile(n => n != "clip_fraction"));
         Assert.Empty(Directory.GetFiles(root, "*.tmp", SearchOption.AllDirectories));
         // One shared plotly.js beside index.html; every report points at it and at nothing online.
-        Assert.Equal(["groups.csv", "groups.json", "index.html", HtmlReport.PlotlyFileName, "summary.csv", "summary.json"], Directory.GetFiles(batch).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["groups.csv", "groups.json", "index.html", HtmlReport.PlotlyFileName, "summary.csv", "summary.json"],
+            Directory.GetFiles(batch).Select(Path.GetFileName).Where(name => !name!.StartsWith('.')).Order(StringComparer.Ordinal));
+        // Beside them only the hidden locks each experiment and the summary merge were trained and merged under.
+        Assert.Equal([".lstm.lock", ".rnn-tanh.lock", ".summary.lock"], Directory.GetFiles(batch).Select(Path.GetFileName).Where(name => name!.StartsWith('.')).Order(StringComparer.Ordinal));
         Assert.Contains("Report: ", output);
         foreach (var page in new[] { Path.Combine(batch, "index.html"), Path.Combine(batch, "lstm", "report.html") })
         {

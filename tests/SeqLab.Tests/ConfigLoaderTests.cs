@@ -84,12 +84,32 @@ public class ConfigLoaderTests
     [InlineData("experiments:\n  - name: a b\n    model: rnn\n    dataset: adding\n", 2, 11, "not a valid folder name")]
     [InlineData("experiments:\n  - name: a\n    model: [rnn]\n    dataset: adding\n", 3, 12, "model: expected a model name or a mapping, found a list")]
     [InlineData("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n  - name: a\n    model: lstm\n    dataset: adding\n", 5, 5, "used twice")]
+    [InlineData("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n    training: {steps: 10\n    monitoring: {log_every: 5}\n", 5, 21, "YAML syntax error after this point: the structure breaks here — look for an unclosed '[' or '{'")]
+    [InlineData("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n...\n    training: {steps: 10}\n", 6, 5, "a second YAML document (after '---' or '...')")]
     [InlineData("experiment:\n  - name: a\n", 1, 1, "unknown key 'experiment'; valid keys: batch, shared, defaults, experiments (did you mean 'experiments'?)")]
     public void Each_kind_of_mistake_is_reported_with_its_place(string yaml, int line, int column, string fragment)
     {
         var exception = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml, "study.yaml"));
         Assert.Contains(exception.Errors, e => e.Line == line && e.Column == column && e.Message.Contains(fragment));
         Assert.All(exception.Errors, e => Assert.Equal("study.yaml", e.File));
+    }
+
+    [Fact]
+    public void Monitors_are_all_by_default_none_or_a_list_of_registered_names()
+    {
+        IReadOnlyList<string>? Monitors(string setting) => Assert.Single(ConfigLoader.Parse(
+            $"experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n{setting}", "study.yaml").Experiments).Monitoring.Monitors;
+        Assert.Null(Monitors(""));
+        Assert.Null(Monitors("    monitoring: {monitors: all}\n"));
+        Assert.Equal([], Monitors("    monitoring: {monitors: none}\n"));
+        Assert.Equal(["spectrum", "time_gradients"], Monitors("    monitoring: {monitors: [spectrum, time_gradients]}\n"));
+        Assert.Equal(["spectrum", "attention"], Monitors("    monitoring: {monitors: 'spectrum, attention'}\n"));
+
+        var unknown = SingleError("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n    monitoring: {monitors: [spectrum, spectra]}\n");
+        Assert.Equal((5, 39), (unknown.Line, unknown.Column)); // at the name itself
+        Assert.StartsWith("monitoring.monitors: unknown name 'spectra'; valid: all, none, time_gradients, hidden_states, parameter_gradients, spectrum, attention, activations", unknown.Message);
+        var mixed = SingleError("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n    monitoring: {monitors: [none, spectrum]}\n");
+        Assert.Equal("monitoring.monitors: 'none' stands alone, not in a list with other names", mixed.Message);
     }
 
     [Fact]

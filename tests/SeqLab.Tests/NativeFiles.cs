@@ -37,16 +37,35 @@ static class NativeFiles
         return folder;
     }
 
-    /// <summary>Runs a program and returns its standard output; throws with its error output when it fails.</summary>
-    public static string Run(string program, params string[] arguments)
+    /// <summary>How to start <paramref name="program"/> with <paramref name="arguments"/>, its output captured and <paramref name="environment"/> added.</summary>
+    public static ProcessStartInfo Start(string program, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        return start;
+    }
+
+    /// <summary>Runs a process to its end: exit code, and its standard output followed by its error output. After <paramref name="timeout"/> it is killed and this throws.</summary>
+    public static (int ExitCode, string Output, string Error) Capture(ProcessStartInfo start, TimeSpan? timeout = null)
+    {
         using var process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd();
-        string error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {error}");
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(10)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{start.FileName} {string.Join(' ', start.ArgumentList)} did not finish in {(timeout ?? TimeSpan.FromMinutes(10)).TotalMinutes:F0} minutes");
+        }
+        process.WaitForExit(); // the output streams are complete only after this
+        return (process.ExitCode, output.Result, error.Result);
+    }
+
+    /// <summary>Runs a program and returns its standard output; throws with its error output when it fails.</summary>
+    public static string Run(string program, params string[] arguments)
+    {
+        var (exitCode, output, error) = Capture(Start(program, null, arguments));
+        if (exitCode != 0) throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited {exitCode}: {error}");
         return output;
     }
 }

@@ -52,6 +52,38 @@ public class ResumeTests
         Assert.Equal(File.ReadAllText(Path.Combine(straight, "grad_time.csv")), File.ReadAllText(Path.Combine(resumed, "grad_time.csv")));
         Assert.Equal(File.ReadAllText(Path.Combine(straight, "evaluation.csv")), File.ReadAllText(Path.Combine(resumed, "evaluation.csv")));
         Assert.False(Directory.Exists(Path.Combine(resumed, "checkpoint"))); // a finished run leaves no checkpoint
+        // Where training continued is on record: after step 25, once; the straight run never resumed.
+        Assert.Equal([25], ResumedAfter(resumed));
+        Assert.Empty(ResumedAfter(straight));
+    }
+
+    static int[] ResumedAfter(string folder) =>
+        System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "manifest.json"))).RootElement.GetProperty("resumed_after_steps").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+
+    [Fact]
+    public void A_kill_between_removing_the_old_checkpoint_and_renaming_the_new_one_loses_no_step()
+    {
+        var experiment = ConfigLoader.Parse(Yaml, "resume.yaml").Experiments.Single();
+        string root = NativeFiles.TemporaryFolder();
+        string straight = Path.Combine(root, "straight"), resumed = Path.Combine(root, "resumed");
+        var reference = new BatchRunner(new SilentProgress()).RunExperiment(experiment, straight);
+
+        using var interrupt = new CancellationTokenSource();
+        new BatchRunner(new StopAfter(25, interrupt), cancellation: interrupt.Token).RunExperiment(experiment, resumed);
+        // As a SIGKILL between Save's Directory.Delete and Directory.Move leaves it: the complete new checkpoint under its
+        // temporary name, no checkpoint/, and an older torn temporary of another process beside it.
+        Directory.Move(Path.Combine(resumed, "checkpoint"), Path.Combine(resumed, ".checkpoint.999999.tmp"));
+        Directory.CreateDirectory(Path.Combine(resumed, ".checkpoint.999998.tmp"));
+        File.WriteAllText(Path.Combine(resumed, ".checkpoint.999998.tmp", "state.json"), "{\"Step\": 3"); // torn: not read
+        File.WriteAllText(Path.Combine(resumed, ".metrics.csv.999999.0.tmp"), "step,tra"); // a torn result file
+
+        var finished = new BatchRunner(new SilentProgress()).RunExperiment(experiment, resumed);
+        Assert.True(finished.Status == "completed", finished.Message);
+        Assert.Equal([25], ResumedAfter(resumed));
+        Assert.Equal(reference.TestLoss, finished.TestLoss);
+        Assert.Equal(WithoutTime(Path.Combine(straight, "metrics.csv")), WithoutTime(Path.Combine(resumed, "metrics.csv")));
+        Assert.Empty(Directory.GetDirectories(resumed)); // every checkpoint, temporary or not, is gone
+        Assert.Empty(Directory.GetFiles(resumed, "*.tmp"));
     }
 }
 

@@ -97,16 +97,12 @@ public class CommandLineAllocatorTests
 {
     static (int ExitCode, string Output) RunSeqlab(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "seqlab")) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        var start = NativeFiles.Start(Path.Combine(AppContext.BaseDirectory, "seqlab"), null, arguments);
         foreach (var key in SeqLab.Runtime.Memory.Allocator.OneArenaEnvironment.Keys) start.Environment.Remove(key);
         foreach (var (key, value) in environment) start.Environment[key] = value;
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        var (exitCode, output, error) = NativeFiles.Capture(start);
         // The console wraps long lines at its width: compare words, not line breaks.
-        return (process.ExitCode, Regex.Replace(output + error.Result, @"\s+", " "));
+        return (exitCode, Regex.Replace(output + error, @"\s+", " "));
     }
 
     static string TestLoss(string batchFolder, string experiment) =>

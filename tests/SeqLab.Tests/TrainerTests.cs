@@ -12,7 +12,7 @@ namespace SeqLab.Tests;
 public class TrainerTests(ITestOutputHelper output)
 {
     static TrainingOutcome Train(RecurrentKind kind, int length, int steps, long seed, double? clip = 1.0, int logEvery = 1,
-        int hidden = 64, double learningRate = 3e-3, int evalEvery = 1000, StepObserver? observer = null, ISequenceModel? prebuilt = null)
+        int hidden = 64, double learningRate = 3e-3, int evalEvery = 1000, StepObserver? observer = null, ISequenceModel? prebuilt = null, IReadOnlyList<string>? monitors = null)
     {
         torch.set_num_threads(2);
         torch.manual_seed(seed);
@@ -21,7 +21,7 @@ public class TrainerTests(ITestOutputHelper output)
         using var validation = task.FixedSet(256, seed + 100);
         using var test = task.FixedSet(256, seed + 200);
         using var generator = new Generator((ulong)seed);
-        var trainer = new Trainer(new TrainingOptions(steps, 64, learningRate, clip, seed, 2, evalEvery), new MonitoringOptions(logEvery));
+        var trainer = new Trainer(new TrainingOptions(steps, 64, learningRate, clip, seed, 2, evalEvery), new MonitoringOptions(logEvery) { Monitors = monitors });
         return trainer.Train(model, (g, _) => task.Sample(64, g), generator, validation, test, new TrainingRun { Observer = observer });
     }
 
@@ -110,6 +110,35 @@ public class TrainerTests(ITestOutputHelper output)
         // Monitoring every step costs more than monitoring at the first and last step only.
         Assert.True(watched.Log.Time.MonitorSeconds > 2 * minimal.Log.Time.MonitorSeconds,
             $"monitors: {watched.Log.Time.MonitorSeconds:F3} s every step, {minimal.Log.Time.MonitorSeconds:F3} s at the ends");
+    }
+
+    [Fact]
+    public void Monitors_are_chosen_by_name_and_none_of_them_changes_the_training()
+    {
+        var all = Train(RecurrentKind.Lstm, length: 12, steps: 20, seed: 5, logEvery: 5, evalEvery: 10);
+        var spectrum = Train(RecurrentKind.Lstm, length: 12, steps: 20, seed: 5, logEvery: 5, evalEvery: 10, monitors: ["spectrum", "time_gradients"]);
+        var none = Train(RecurrentKind.Lstm, length: 12, steps: 20, seed: 5, logEvery: 5, evalEvery: 10, monitors: []);
+
+        Assert.Equal(SeqLab.Training.Monitors.MonitorRegistry.Names(), all.Log.Monitors.Select(m => m.Name));
+        Assert.Equal(["time_gradients", "spectrum"], spectrum.Log.Monitors.Select(m => m.Name)); // the registry's order
+        Assert.NotEmpty(spectrum.Log.TimeGradients());
+        Assert.Empty(spectrum.Log.ParameterGradients());
+        Assert.Empty(none.Log.Monitors);
+        Assert.Empty(none.Log.TimeGradients());
+        Assert.Equal(0, none.Log.Time.MonitorSeconds);
+        Assert.DoesNotContain(none.Log.Time.Seconds.Keys, key => key.StartsWith(TimeSplit.MonitorPrefix, StringComparison.Ordinal));
+        // Nothing measured the flow, and the verdict says so rather than calling it healthy.
+        var thresholds = new SeqLab.Training.Diagnosis.DiagnosisThresholds();
+        Assert.Equal("not measured", SeqLab.Training.Diagnosis.GradientVerdicts.Diagnose(TrainingStatus.Completed, none.Log, null, thresholds).Verdict);
+        Assert.NotEqual("not measured", SeqLab.Training.Diagnosis.GradientVerdicts.Diagnose(TrainingStatus.Completed, all.Log, null, thresholds).Verdict);
+        // Monitors watch; they do not steer: the same losses, norms and test loss whichever run.
+        foreach (var other in new[] { spectrum, none })
+        {
+            Assert.Equal(all.Log.Steps.Select(s => (s.TrainLoss, s.GradNorm, s.ValidationLoss)), other.Log.Steps.Select(s => (s.TrainLoss, s.GradNorm, s.ValidationLoss)));
+            Assert.Equal(all.TestLoss, other.TestLoss);
+        }
+        var error = Assert.Throws<ArgumentException>(() => Train(RecurrentKind.Lstm, length: 12, steps: 1, seed: 5, monitors: ["spectra"]));
+        Assert.StartsWith("unknown monitor 'spectra'; registered monitors: time_gradients, hidden_states", error.Message);
     }
 
     [Fact]

@@ -30,6 +30,10 @@ public sealed class PlainProgress(IAnsiConsole console) : IRunProgress
     /// <inheritdoc />
     public void Skipped(ExperimentSummary summary) =>
         console.MarkupLineInterpolated($"[bold]{summary.Name}[/]: already {summary.Status}, skipped");
+
+    /// <inheritdoc />
+    public void Busy(string experiment, string holder) =>
+        console.MarkupLineInterpolated($"[bold]{experiment}[/]: left to {holder}, which is training it");
 }
 
 /// <summary>A live Spectre.Console progress bar per experiment, for interactive terminals.</summary>
@@ -53,6 +57,10 @@ public sealed class LiveProgress(ProgressContext context) : IRunProgress
     /// <inheritdoc />
     public void Skipped(ExperimentSummary summary) =>
         context.AddTask(Markup.Escape($"{summary.Name}: already {summary.Status}, skipped"), maxValue: 1).Increment(1);
+
+    /// <inheritdoc />
+    public void Busy(string experiment, string holder) =>
+        context.AddTask(Markup.Escape($"{experiment}: left to {holder}, which is training it"), maxValue: 1).Increment(1);
 
     /// <inheritdoc />
     public void Finished(ExperimentSummary summary)

@@ -160,37 +160,46 @@ public static class SeqLabCli
 
         var runtime = TorchRuntime.EnsureLoaded();
         console.MarkupLineInterpolated($"[grey]TorchSharp natives: {runtime.Note}[/]");
-        // Shards and resumed runs share one batch folder; a fresh run never overwrites an earlier batch.
-        string folder = shard is not null || request.Resume
-            ? Directory.CreateDirectory(Path.Combine(request.Output.ToString(), batch.Name)).FullName
-            : ResultsWriter.CreateBatchFolder(request.Output.ToString(), batch.Name, request.Overwrite);
-        console.MarkupLineInterpolated($"Batch '{batch.Name}': {selected.Count} experiment(s){(shard is null ? "" : $" (shard {shard.Index}/{shard.Count})")} → {folder}");
-
-        var order = batch.Experiments.Select(e => e.Name).ToList();
-        // Ctrl+C: finish the current step, write a checkpoint, stop; --resume continues from there.
-        using var interrupt = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        try
         {
-            if (interrupt.IsCancellationRequested) return; // a second Ctrl+C ends the process
-            e.Cancel = true;
-            interrupt.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        IReadOnlyList<ExperimentSummary> summaries = [];
-        if (console.Profile.Capabilities.Interactive)
-            console.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(context => summaries = new BatchRunner(new LiveProgress(context), request.File.FullName, interrupt.Token, request.Jobs).Run(selected, folder, order));
-        else
-            summaries = new BatchRunner(new PlainProgress(console), request.File.FullName, interrupt.Token, request.Jobs).Run(selected, folder, order);
-        Console.CancelKeyPress -= onCancel;
+            // Shards and resumed runs share one batch folder; a fresh run never overwrites an earlier batch.
+            string folder = shard is not null || request.Resume
+                ? Directory.CreateDirectory(Path.Combine(request.Output.ToString(), batch.Name)).FullName
+                : ResultsWriter.CreateBatchFolder(request.Output.ToString(), batch.Name, request.Overwrite);
+            console.MarkupLineInterpolated($"Batch '{batch.Name}': {selected.Count} experiment(s){(shard is null ? "" : $" (shard {shard.Index}/{shard.Count})")} → {folder}");
 
-        console.Write(SummaryTable(summaries));
-        foreach (var s in summaries.Where(s => s.Message is not null))
-            console.MarkupLineInterpolated($"[yellow]{s.Name}[/]: {s.Status}: {s.Message}");
-        console.MarkupLineInterpolated($"Results: {folder}");
-        if (!WriteReports(console, writer, folder, selfContained: false)) return ExperimentFailed;
-        return summaries.Any(s => s.Status == "failed" && selected.Any(e => e.Name == s.Name)) ? ExperimentFailed : Success;
+            var order = batch.Experiments.Select(e => e.Name).ToList();
+            // Ctrl+C: finish the current step, write a checkpoint, stop; --resume continues from there.
+            using var interrupt = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                if (interrupt.IsCancellationRequested) return; // a second Ctrl+C ends the process
+                e.Cancel = true;
+                interrupt.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            IReadOnlyList<ExperimentSummary> summaries = [];
+            if (console.Profile.Capabilities.Interactive)
+                console.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .Start(context => summaries = new BatchRunner(new LiveProgress(context), request.File.FullName, interrupt.Token, request.Jobs).Run(selected, folder, order));
+            else
+                summaries = new BatchRunner(new PlainProgress(console), request.File.FullName, interrupt.Token, request.Jobs).Run(selected, folder, order);
+            Console.CancelKeyPress -= onCancel;
+
+            console.Write(SummaryTable(summaries));
+            foreach (var s in summaries.Where(s => s.Message is not null))
+                console.MarkupLineInterpolated($"[yellow]{s.Name}[/]: {s.Status}: {s.Message}");
+            console.MarkupLineInterpolated($"Results: {folder}");
+            if (!WriteReports(console, writer, folder, selfContained: false)) return ExperimentFailed;
+            return summaries.Any(s => s.Status == "failed" && selected.Any(e => e.Name == s.Name)) ? ExperimentFailed : Success;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or TimeoutException)
+        {
+            // A full disk or a read-only folder: every result file is replaced whole or not at all, so what was there stays.
+            writer.WriteLine($"error: writing the results under {request.Output} failed: {exception.Message}; results written before are intact");
+            return ExperimentFailed;
+        }
     }
 
     /// <summary>Writes the batch's HTML reports; a failure is reported (the results themselves are already safe on disk).</summary>

@@ -52,11 +52,20 @@ public static partial class ConfigLoader
             var target = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             property.SetValue(record, value is null ? null
                 : target == typeof(int) ? checked((int)(long)value)
+                : target == typeof(IReadOnlyList<string>) ? NameList((string)value)
                 : target.IsInstanceOfType(value) ? value
                 : Convert.ChangeType(value, target, CultureInfo.InvariantCulture));
         }
         return record;
     }
+
+    /// <summary>A stored name list as a list: <c>all</c> → null (everything), <c>none</c> → empty.</summary>
+    static IReadOnlyList<string>? NameList(string names) => names switch
+    {
+        "all" => null,
+        "none" => [],
+        _ => names.Split(','),
+    };
 
     sealed class Binder(string file, IReadOnlyList<string> commandLine)
     {
@@ -189,7 +198,21 @@ public static partial class ConfigLoader
             catch (YamlException exception)
             {
                 string reason = exception.InnerException?.Message ?? exception.Message;
-                Errors.Add(new ConfigError(file, (int)exception.Start.Line, (int)exception.Start.Column, $"YAML syntax error: {reason}"));
+                Errors.Add(new ConfigError(file, Math.Max(1, (int)exception.Start.Line), Math.Max(1, (int)exception.Start.Column), $"YAML syntax error: {reason}"));
+                return null;
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException)
+            {
+                // YamlDotNet gives up on some malformed input without a YamlException, so without a place: find where it stopped.
+                var (line, column) = LastReadable(text);
+                Errors.Add(new ConfigError(file, line, column,
+                    "YAML syntax error after this point: the structure breaks here — look for an unclosed '[' or '{', a quote left open, a document marker ('---' or '...') inside a block, or a line indented wrongly"));
+                return null;
+            }
+            if (stream.Documents.Count > 1)
+            {
+                // Whatever follows a '---' or '...' would be silently ignored: say so instead.
+                Error(stream.Documents[1].RootNode, "a second YAML document (after '---' or '...'): an experiments file is one document; remove the marker or move this into the first");
                 return null;
             }
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
@@ -319,6 +342,42 @@ public static partial class ConfigLoader
         /// <summary>Where each key of the experiment being bound was set (its value node), so data problems point at it.</summary>
         readonly Dictionary<(string Section, string Key), YamlNode> sectionNodes = [];
 
+        /// <summary>Where a YAML parser stopped reading <paramref name="text"/>: the end of the last event it could read (1-based).</summary>
+        static (int Line, int Column) LastReadable(string text)
+        {
+            var parser = new Parser(new StringReader(text));
+            (int Line, int Column) last = (1, 1);
+            try
+            {
+                while (parser.MoveNext())
+                    if (parser.Current is { } parsed) last = (Math.Max(1, (int)parsed.End.Line), Math.Max(1, (int)parsed.End.Column));
+            }
+            catch (Exception exception) when (exception is YamlException or InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException)
+            {
+                // It stops where the loader stopped; the last good event is the place to look.
+            }
+            return last;
+        }
+
+        /// <summary>The names comma-separated, each checked against the field's choices where it has them (<c>all</c> and <c>none</c> alone).</summary>
+        string? KnownNames(FieldSpec field, string path, IReadOnlyList<(string Name, YamlNode Node)> names)
+        {
+            if (field.Choices.Count > 0)
+            {
+                foreach (var (name, node) in names.Where(n => !field.Choices.Contains(n.Name)))
+                {
+                    Error(node, $"{path}: unknown name '{name}'; valid: {string.Join(", ", field.Choices)}{Suggest(name, field.Choices)}");
+                    return null;
+                }
+                if (names.Count > 1 && names.FirstOrDefault(n => n.Name is "all" or "none") is ({ } alone, { } at))
+                {
+                    Error(at, $"{path}: '{alone}' stands alone, not in a list with other names");
+                    return null;
+                }
+            }
+            return string.Join(",", names.Select(n => n.Name));
+        }
+
         static int Int(Dictionary<string, object?> values, string key) => checked((int)(long)values[key]!);
 
         /// <summary>The keys of one section block; a bare scalar is shorthand for <c>type</c>.</summary>
@@ -407,12 +466,12 @@ public static partial class ConfigLoader
             }
             if (field.Kind == FieldKind.Names && entry.Value is YamlSequenceNode list)
             {
-                var names = new List<string>();
+                var names = new List<(string, YamlNode)>();
                 foreach (var item in list.Children)
-                    if (item is YamlScalarNode { Value: { Length: > 0 } text1 }) names.Add(text1.Trim());
+                    if (item is YamlScalarNode { Value: { Length: > 0 } text1 }) names.Add((text1.Trim(), item));
                     else Error(item, $"{path}: expected a name, found {Describe(item)}");
                 if (names.Count == 0) Error(entry.Value, $"{path}: expected at least one name");
-                return string.Join(",", names);
+                return KnownNames(field, path, names);
             }
             if (entry.Value is not YamlScalarNode scalar)
             {
@@ -448,7 +507,7 @@ public static partial class ConfigLoader
                     Error(scalar, $"{path}: expected true or false, found {(quoted ? "the string " : "")}'{text}'");
                     return null;
                 case FieldKind.Names:
-                    return string.Join(",", text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+                    return KnownNames(field, path, [.. text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(name => (name, (YamlNode)scalar))]);
                 case FieldKind.Choice:
                     if (field.Choices.Contains(text)) return text;
                     Error(scalar, $"{path}: unknown {(field.Key == "type" ? field.Help : "value")} '{text}'; valid choices: {string.Join(", ", field.Choices)}{Suggest(text, field.Choices)}");

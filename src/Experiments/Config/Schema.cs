@@ -1,5 +1,6 @@
 using SeqLab.Experiments.Tasks;
 using SeqLab.Models;
+using SeqLab.Training.Monitors;
 
 namespace SeqLab.Experiments.Config;
 
@@ -16,7 +17,7 @@ public enum FieldKind
     Choice,
     /// <summary>true or false.</summary>
     Boolean,
-    /// <summary>A list of names (a YAML list, or one comma-separated string); stored comma-separated.</summary>
+    /// <summary>A list of names (a YAML list, or one comma-separated string); stored comma-separated. With <see cref="FieldSpec.Choices"/> each name must be one of them, and <c>all</c> and <c>none</c> stand alone.</summary>
     Names,
     /// <summary>A file, relative to the experiments file; resolved, and it must exist.</summary>
     Path,
@@ -33,7 +34,7 @@ public sealed record FieldSpec(string Key, FieldKind Kind, object? Default, stri
     public bool ExclusiveMinimum { get; init; }
     /// <summary>Largest allowed value (numbers).</summary>
     public double Maximum { get; init; } = double.PositiveInfinity;
-    /// <summary>Allowed names (<see cref="FieldKind.Choice"/>).</summary>
+    /// <summary>Allowed names (<see cref="FieldKind.Choice"/>, and <see cref="FieldKind.Names"/> when not empty).</summary>
     public IReadOnlyList<string> Choices { get; init; } = [];
     /// <summary>Whether <c>null</c> (or <c>~</c>) is accepted, meaning "off" or "not set".</summary>
     public bool Nullable { get; init; }
@@ -134,6 +135,7 @@ public static class Schema
     [
         new("log_every", FieldKind.Integer, 50, "record per-parameter and per-time-step gradient norms every N steps") { Minimum = 1 },
         new("expensive_every", FieldKind.Integer, 250, "run the expensive monitors (‖∂L/∂h_t‖ per layer and gate statistics, through the unrolled twin) every N steps") { Minimum = 1 },
+        new("monitors", FieldKind.Names, "all", "the monitors to run: all, none (the fastest loop; loss, gradient norm and clipping are still logged) or a list of names") { Choices = ["all", "none", .. MonitorRegistry.Names()] },
         new("monitor_batch_size", FieldKind.Integer, 32, "sequences in the fixed monitoring batch for the expensive monitors") { Minimum = 1 },
         new("vanishing_ratio", FieldKind.Number, 1e-3, "verdict: vanishing when ‖∂L/∂x₁‖/‖∂L/∂x_T‖ at the end of training is below this") { Minimum = 0, ExclusiveMinimum = true },
         new("exploding_ratio", FieldKind.Number, 1e3, "verdict: exploding when that ratio is above this") { Minimum = 0, ExclusiveMinimum = true },

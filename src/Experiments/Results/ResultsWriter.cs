@@ -46,7 +46,12 @@ public static class ResultsWriter
             var section = new Dictionary<string, object?>();
             if (type is not null) section["type"] = type;
             foreach (var field in spec.Fields.Where(f => f.Key != "type" && f.Applies(type)))
-                section[field.Key] = record.GetType().GetProperty(ConfigKeys.PropertyName(field.Key))!.GetValue(record);
+            {
+                var value = record.GetType().GetProperty(ConfigKeys.PropertyName(field.Key))!.GetValue(record);
+                // A name list reads back as it was written: null is everything, empty is none.
+                section[field.Key] = value is IReadOnlyList<string> names ? (names.Count == 0 ? "none" : names)
+                    : value is null && field.Kind == FieldKind.Names && field.Choices.Contains("all") ? "all" : value;
+            }
             return section;
         }
         var entry = new Dictionary<string, object?>

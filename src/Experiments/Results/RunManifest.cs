@@ -9,6 +9,12 @@ public sealed record RunManifest(
     string Host, int ProcessorCount, int Threads, long Seed, string Device, string? GitCommit, string CommandLine,
     DateTime StartedUtc, DateTime FinishedUtc, double WallSeconds)
 {
+    /// <summary>The process that finished the experiment.</summary>
+    public int ProcessId { get; init; } = Environment.ProcessId;
+
+    /// <summary>The steps after which the run was resumed from a checkpoint (empty: it ran straight through).</summary>
+    public IReadOnlyList<int> ResumedAfterSteps { get; init; } = [];
+
     /// <summary>Describes this process for an experiment that ran with <paramref name="threads"/>, <paramref name="seed"/> on <paramref name="device"/>.</summary>
     public static RunManifest Describe(int threads, long seed, string device, string? configFile, DateTime startedUtc, double wallSeconds) => new(
         typeof(RunManifest).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",

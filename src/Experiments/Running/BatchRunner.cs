@@ -37,12 +37,25 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
                 progress.Skipped(done);
                 return;
             }
+            // Another seqlab on the same batch (a second --resume, an overlapping shard) may be training it: leave it to that one.
+            using var held = ExperimentLock.TryAcquire(batchFolder, experiment.Name, out string? holder);
+            if (held is null)
+            {
+                progress.Busy(experiment.Name, holder!);
+                return;
+            }
+            if (ExperimentResults.ReadSummary(folder) is { Status: "completed" or "diverged" } finished) // finished while we waited for the lock
+            {
+                progress.Skipped(finished);
+                return;
+            }
             progress.Finished(RunExperiment(experiment, folder));
         }
         if (jobs <= 1)
             foreach (var experiment in experiments) RunOne(experiment);
         else
             Parallel.ForEach(experiments, new ParallelOptions { MaxDegreeOfParallelism = jobs }, RunOne);
+        using var merging = ExperimentLock.Wait(batchFolder, "summary", TimeSpan.FromMinutes(1)); // two processes' merges must not cross: the last one sees every result
         return ResultsWriter.MergeBatchSummary(batchFolder, order);
     }
 
@@ -58,6 +71,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
         var started = DateTime.UtcNow;
         try
         {
+            RemoveTornFiles(folder);
             var device = ResolveDevice(training.Device);
             int threads = Math.Max(1, training.Threads / Math.Max(1, jobs));
             torch.set_num_threads(threads);
@@ -94,7 +108,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             var artefacts = outcome.Status == TrainingStatus.Completed && data.Artefacts is not null ? data.Artefacts(model, outcome).ToList() : [];
 
             var summary = Summarise(experiment, task, description, parameterCount, baseline, baselineName, outcome, testMetrics);
-            var manifest = RunManifest.Describe(threads, training.Seed, device.ToString(), configFile, started, outcome.WallSeconds);
+            var manifest = RunManifest.Describe(threads, training.Seed, device.ToString(), configFile, started, outcome.WallSeconds) with { ResumedAfterSteps = outcome.Log.ResumedAfter };
             long writingStarted = System.Diagnostics.Stopwatch.GetTimestamp();
             // The trained weights with their options, before the summary marks the experiment finished: ModelFile.Load reads them back.
             if (outcome.Status == TrainingStatus.Completed)
@@ -108,9 +122,28 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
         {
             var summary = new ExperimentSummary(experiment.Name, experiment.Model.Type, experiment.Dataset.Type, task, description, parameterCount, "failed", 0,
                 null, baseline, baselineName, null, new Dictionary<string, double>(), 0, 0, FailureMessage(exception));
-            ResultsWriter.WriteExperiment(folder, experiment, new TrainingLog(), summary);
+            try
+            {
+                ResultsWriter.WriteExperiment(folder, experiment, new TrainingLog(), summary);
+            }
+            catch (Exception writing) when (writing is IOException or UnauthorizedAccessException)
+            {
+                // A full disk fails the results as it failed the run: say both; the batch goes on.
+                return summary with { Message = $"{summary.Message}; its results could not be written either: {writing.Message}" };
+            }
             return summary;
         }
+    }
+
+    /// <summary>
+    /// Deletes the temporary files a killed process left in <paramref name="folder"/> (<c>.NAME.PID.ID.tmp</c> of
+    /// <see cref="SeqLab.Runtime.Files.AtomicFile"/>, <c>model.bin.tmp</c>): half-written, never read, and only this run writes
+    /// here now. Temporary checkpoints stay: the trainer resumes from the newest complete one.
+    /// </summary>
+    static void RemoveTornFiles(string folder)
+    {
+        if (!Directory.Exists(folder)) return;
+        foreach (var file in Directory.GetFiles(folder, "*.tmp")) File.Delete(file);
     }
 
     /// <summary>

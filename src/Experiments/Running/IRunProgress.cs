@@ -19,6 +19,9 @@ public interface IRunProgress
 
     /// <summary>An experiment was skipped because its folder already holds a finished result.</summary>
     void Skipped(ExperimentSummary summary);
+
+    /// <summary>An experiment was left to another process that is training it (<paramref name="holder"/> says which).</summary>
+    void Busy(string experiment, string holder) { }
 }
 
 /// <summary>Ignores progress.</summary>

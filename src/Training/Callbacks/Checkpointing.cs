@@ -23,13 +23,42 @@ public sealed class Checkpointing(string folder) : ITrainingCallback
     public static readonly JsonSerializerOptions Json = new() { IncludeFields = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>The bookkeeping part of a checkpoint.</summary>
-    sealed record State(int Step, List<StepMetrics> Steps, List<EvaluationRecord> Evaluations, Dictionary<string, JsonNode?> Callbacks, Dictionary<string, double>? Time = null);
+    sealed record State(int Step, List<StepMetrics> Steps, List<EvaluationRecord> Evaluations, Dictionary<string, JsonNode?> Callbacks, Dictionary<string, double>? Time = null,
+        List<int>? ResumedAfter = null);
+
+    /// <summary>
+    /// The newest complete checkpoint in <paramref name="experimentFolder"/>: <c>checkpoint/</c>, or a temporary one whose
+    /// state file was written (complete) when the process died between removing the old checkpoint and renaming the new.
+    /// </summary>
+    public static string? Latest(string experimentFolder)
+    {
+        if (!Directory.Exists(experimentFolder)) return null;
+        var complete = Directory.GetDirectories(experimentFolder, ".checkpoint.*.tmp").Append(Path.Combine(experimentFolder, "checkpoint"))
+            .Where(candidate => File.Exists(Path.Combine(candidate, StateFile)))
+            .Select(candidate => (Folder: candidate, Step: StepOf(candidate)))
+            .Where(candidate => candidate.Step is not null)
+            .ToList();
+        return complete.Count == 0 ? null : complete.MaxBy(candidate => candidate.Step)!.Folder;
+    }
+
+    /// <summary>The step a checkpoint was written after; null when its state file cannot be read (a torn write).</summary>
+    static int? StepOf(string checkpoint)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(checkpoint, StateFile)));
+            return document.RootElement.GetProperty(nameof(State.Step)).GetInt32();
+        }
+        catch (Exception exception) when (exception is JsonException or IOException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     /// <inheritdoc />
     public void OnTrainStart(TrainingContext context)
     {
-        string source = Path.Combine(folder, "checkpoint");
-        if (!File.Exists(Path.Combine(source, StateFile))) return;
+        if (Latest(folder) is not string source) return;
         var state = JsonSerializer.Deserialize<State>(File.ReadAllText(Path.Combine(source, StateFile)), Json)
             ?? throw new InvalidDataException($"{source}: empty checkpoint state");
         if (state.Callbacks is null)
@@ -41,6 +70,8 @@ public sealed class Checkpointing(string folder) : ITrainingCallback
         context.Log.Steps.AddRange(state.Steps);
         context.Log.Evaluations.AddRange(state.Evaluations);
         if (state.Time is not null) context.Log.Time.AddAll(state.Time);
+        context.Log.ResumedAfter.AddRange(state.ResumedAfter ?? []);
+        context.Log.ResumedAfter.Add(state.Step);
         foreach (var participant in context.Callbacks.OfType<ICheckpointed>())
             participant.LoadState(state.Callbacks.GetValueOrDefault(participant.CheckpointKey), source);
         context.FirstStep = state.Step + 1;
@@ -62,8 +93,9 @@ public sealed class Checkpointing(string folder) : ITrainingCallback
     /// <inheritdoc />
     public void OnTrainEnd(TrainingContext context)
     {
-        string target = Path.Combine(folder, "checkpoint");
-        if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+        if (!Directory.Exists(folder)) return;
+        foreach (var checkpoint in Directory.GetDirectories(folder, ".checkpoint.*.tmp").Append(Path.Combine(folder, "checkpoint")).Where(Directory.Exists))
+            Directory.Delete(checkpoint, recursive: true);
     }
 
     /// <summary>Saves a checkpoint after <paramref name="step"/>.</summary>
@@ -79,10 +111,13 @@ public sealed class Checkpointing(string folder) : ITrainingCallback
         using (var state = context.DataGenerator.get_state()) File.WriteAllBytes(Path.Combine(temporary, "data_rng.bin"), state.data<byte>().ToArray());
         using (var state = torch.random.get_rng_state()) File.WriteAllBytes(Path.Combine(temporary, "global_rng.bin"), state.data<byte>().ToArray());
         var callbacks = context.Callbacks.OfType<ICheckpointed>().ToDictionary(c => c.CheckpointKey, c => c.SaveState(temporary));
-        var bookkeeping = new State(step, context.Log.Steps, context.Log.Evaluations, callbacks, context.Log.Time.Seconds.ToDictionary());
+        var bookkeeping = new State(step, context.Log.Steps, context.Log.Evaluations, callbacks, context.Log.Time.Seconds.ToDictionary(), context.Log.ResumedAfter);
         File.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(bookkeeping, Json)); // last: its presence marks a complete checkpoint
+        // A kill between these two lines leaves the complete temporary checkpoint, which Latest finds.
         if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
         Directory.Move(temporary, target);
+        // Leftovers of a killed process hold no step beyond this one (the run resumed from the newest): clear them.
+        foreach (var stale in Directory.GetDirectories(folder, ".checkpoint.*.tmp")) Directory.Delete(stale, recursive: true);
     }
 
     /// <summary>Writes named tensors into one file (for callbacks that keep tensors in their state).</summary>

@@ -9,7 +9,7 @@ namespace SeqLab.Training.Diagnosis;
 public sealed record DiagnosisThresholds(double VanishingRatio = 1e-3, double ExplodingRatio = 1e3, double ExplodingNorm = 1e3);
 
 /// <summary>A verdict on how gradients flowed, with the evidence that decided it.</summary>
-/// <param name="Verdict">healthy, vanishing, exploding or diverged.</param>
+/// <param name="Verdict">healthy, vanishing, exploding, diverged or not measured.</param>
 /// <param name="Evidence">Which measurement crossed which threshold at which step.</param>
 public sealed record GradientVerdict(string Verdict, string Evidence);
 
@@ -21,6 +21,9 @@ public sealed record Finding(string Verdict, int Rank, string Evidence)
 {
     /// <summary>The verdict names.</summary>
     public const string Exploding = "exploding", Vanishing = "vanishing", Healthy = "healthy";
+
+    /// <summary>The verdict of a run whose monitors measured nothing about the flow (e.g. <c>monitors: none</c>).</summary>
+    public const string NotMeasured = "not measured";
 }
 
 /// <summary>
@@ -44,8 +47,10 @@ public static class GradientVerdicts
         if (findings.FirstOrDefault(f => f.Verdict == Finding.Vanishing) is { } vanishing)
             return new("vanishing", vanishing.Evidence);
         var healthy = findings.Where(f => f.Verdict == Finding.Healthy).Select(f => f.Evidence).ToList();
-        string measured = healthy.Count > 0 ? string.Join("; ", healthy) : "no monitor measured the gradient flow; no norm above the exploding threshold";
-        return new("healthy", log.Steps.Count > 0 ? $"{measured}; largest gradient norm {log.Steps.Max(s => s.GradNorm):G3}" : measured);
+        string largestNorm = log.Steps.Count > 0 ? $"; largest gradient norm {log.Steps.Max(s => s.GradNorm):G3}" : "";
+        // Without a monitor's measurement only exploding norms could have been seen: say so instead of calling it healthy.
+        if (healthy.Count == 0) return new(Finding.NotMeasured, $"no monitor measured the gradient flow through time or depth; no norm above the exploding threshold{largestNorm}");
+        return new("healthy", string.Join("; ", healthy) + largestNorm);
     }
 
     /// <summary>" (was r at step s)" for a series with more than one point.</summary>

@@ -42,6 +42,9 @@ public sealed class TrainingLog(IEnumerable<ITrainingMonitor>? monitors = null)
     /// <summary>Where the wall time went, by phase (the trainer fills it; a checkpoint carries it).</summary>
     public TimeSplit Time { get; } = new();
 
+    /// <summary>The steps after which this run was resumed from a checkpoint, in order (empty: it ran straight through).</summary>
+    public List<int> ResumedAfter { get; } = [];
+
     /// <summary>Every evaluation: step, split (validation or test) and the loss with the task's metrics.</summary>
     public List<EvaluationRecord> Evaluations { get; } = [];
 

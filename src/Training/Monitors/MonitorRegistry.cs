@@ -22,6 +22,24 @@ public static class MonitorRegistry
         lock (Factories) return Factories.Select(create => create()).ToList();
     }
 
+    /// <summary>The registered monitors' names, in the order they run.</summary>
+    public static IReadOnlyList<string> Names() => CreateDefault().Select(monitor => monitor.Name).ToList();
+
+    /// <summary>
+    /// Fresh monitors for a run: every registered one when <paramref name="names"/> is null, else those named (in the
+    /// registry's order; an empty list runs none — the fastest loop, with the loss, gradient norm and clipping still logged).
+    /// </summary>
+    /// <exception cref="ArgumentException">A name that no registered monitor has.</exception>
+    public static IReadOnlyList<ITrainingMonitor> Create(IReadOnlyCollection<string>? names)
+    {
+        var all = CreateDefault();
+        if (names is null) return all;
+        var unknown = names.Where(name => all.All(monitor => monitor.Name != name)).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"unknown monitor '{unknown[0]}'; registered monitors: {string.Join(", ", all.Select(m => m.Name))}", nameof(names));
+        return all.Where(monitor => names.Contains(monitor.Name)).ToList();
+    }
+
     /// <summary>Every registered monitor's headline labels (stem → words).</summary>
     public static IReadOnlyDictionary<string, string> HeadlineLabels() =>
         CreateDefault().SelectMany(monitor => monitor.HeadlineLabels).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.First().Value);
