@@ -196,12 +196,14 @@ public class HardStopTests(ITestOutputHelper output)
         string root = NativeFiles.TemporaryFolder();
         string file = Write(root, "together.yaml", Batch.Replace("batch: hard-stops", "batch: together") + "\n" +
             "  - name: rnn\n    model: {type: rnn, hidden_size: 24}\n  - name: lstm-wide\n    model: {type: lstm, hidden_size: 32}\n");
-        var alone = Run("run", file, "--output", Path.Combine(root, "alone"));
+        // Long enough (≈ 1 s an experiment) that both processes are still starting experiments when the other reaches one.
+        string[] longer = ["--set", "training.steps=400", "--set", "training.checkpoint_every=null"];
+        var alone = Run(["run", file, "--output", Path.Combine(root, "alone"), .. longer]);
         Assert.True(alone.ExitCode == 0, alone.Output);
 
         string shared = Path.Combine(root, "shared");
-        var first = Process.Start(Start("run", file, "--output", shared, "--resume"))!;
-        var second = Process.Start(Start("run", file, "--output", shared, "--resume"))!;
+        var first = Process.Start(Start(["run", file, "--output", shared, "--resume", .. longer]))!;
+        var second = Process.Start(Start(["run", file, "--output", shared, "--resume", .. longer]))!;
         var outputs = new[] { first, second }.Select(p => (Process: p, Text: p.StandardOutput.ReadToEndAsync(), Error: p.StandardError.ReadToEndAsync())).ToList();
         foreach (var (process, _, _) in outputs) Assert.True(process.WaitForExit(180_000));
         var printed = outputs.Select(o => o.Text.Result + o.Error.Result).ToList();
