@@ -52,20 +52,12 @@ public static partial class ConfigLoader
             var target = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             property.SetValue(record, value is null ? null
                 : target == typeof(int) ? checked((int)(long)value)
-                : target == typeof(IReadOnlyList<string>) ? NameList((string)value)
+                : target == typeof(IReadOnlyList<string>) ? NameList.Read((string)value)
                 : target.IsInstanceOfType(value) ? value
                 : Convert.ChangeType(value, target, CultureInfo.InvariantCulture));
         }
         return record;
     }
-
-    /// <summary>A stored name list as a list: <c>all</c> → null (everything), <c>none</c> → empty.</summary>
-    static IReadOnlyList<string>? NameList(string names) => names switch
-    {
-        "all" => null,
-        "none" => [],
-        _ => names.Split(','),
-    };
 
     sealed class Binder(string file, IReadOnlyList<string> commandLine)
     {

@@ -25,6 +25,24 @@ public enum FieldKind
     Files,
 }
 
+/// <summary>
+/// A <see cref="FieldKind.Names"/> value as a config record holds it: <c>all</c> is null (everything), <c>none</c> the
+/// empty list, anything else the names — read from and written back to the comma-separated form, one convention both ways.
+/// </summary>
+public static class NameList
+{
+    /// <summary>The stored comma-separated form as a list.</summary>
+    public static IReadOnlyList<string>? Read(string names) => names switch
+    {
+        "all" => null,
+        "none" => [],
+        _ => names.Split(','),
+    };
+
+    /// <summary>A record's list as it is written in a config file (<c>all</c>, <c>none</c> or the names).</summary>
+    public static object Write(IReadOnlyList<string>? names) => names is null ? "all" : names.Count == 0 ? "none" : names;
+}
+
 /// <summary>One key of a section: its type, default, allowed range or names, the types it applies to, and a line of help.</summary>
 public sealed record FieldSpec(string Key, FieldKind Kind, object? Default, string Help)
 {

@@ -47,10 +47,9 @@ public static class ResultsWriter
             if (type is not null) section["type"] = type;
             foreach (var field in spec.Fields.Where(f => f.Key != "type" && f.Applies(type)))
             {
-                var value = record.GetType().GetProperty(ConfigKeys.PropertyName(field.Key))!.GetValue(record);
-                // A name list reads back as it was written: null is everything, empty is none.
-                section[field.Key] = value is IReadOnlyList<string> names ? (names.Count == 0 ? "none" : names)
-                    : value is null && field.Kind == FieldKind.Names && field.Choices.Contains("all") ? "all" : value;
+                var property = record.GetType().GetProperty(ConfigKeys.PropertyName(field.Key))!;
+                var value = property.GetValue(record);
+                section[field.Key] = property.PropertyType == typeof(IReadOnlyList<string>) ? NameList.Write((IReadOnlyList<string>?)value) : value;
             }
             return section;
         }

@@ -38,7 +38,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
                 return;
             }
             // Another seqlab on the same batch (a second --resume, an overlapping shard) may be training it: leave it to that one.
-            using var held = ExperimentLock.TryAcquire(batchFolder, experiment.Name, out string? holder);
+            using var held = BatchLock.TryAcquire(batchFolder, experiment.Name, out string? holder);
             if (held is null)
             {
                 progress.Busy(experiment.Name, holder!);
@@ -55,7 +55,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             foreach (var experiment in experiments) RunOne(experiment);
         else
             Parallel.ForEach(experiments, new ParallelOptions { MaxDegreeOfParallelism = jobs }, RunOne);
-        using var merging = ExperimentLock.Wait(batchFolder, "summary", TimeSpan.FromMinutes(1)); // two processes' merges must not cross: the last one sees every result
+        using var merging = BatchLock.Wait(batchFolder, "summary", TimeSpan.FromMinutes(1)); // two processes' merges must not cross: the last one sees every result
         return ResultsWriter.MergeBatchSummary(batchFolder, order);
     }
 
@@ -71,7 +71,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
         var started = DateTime.UtcNow;
         try
         {
-            RemoveTornFiles(folder);
+            SeqLab.Runtime.Files.AtomicFile.RemoveLeftovers(folder); // a killed run's half-written files; this process holds the experiment's lock
             var device = ResolveDevice(training.Device);
             int threads = Math.Max(1, training.Threads / Math.Max(1, jobs));
             torch.set_num_threads(threads);
@@ -133,17 +133,6 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             }
             return summary;
         }
-    }
-
-    /// <summary>
-    /// Deletes the temporary files a killed process left in <paramref name="folder"/> (<c>.NAME.PID.ID.tmp</c> of
-    /// <see cref="SeqLab.Runtime.Files.AtomicFile"/>, <c>model.bin.tmp</c>): half-written, never read, and only this run writes
-    /// here now. Temporary checkpoints stay: the trainer resumes from the newest complete one.
-    /// </summary>
-    static void RemoveTornFiles(string folder)
-    {
-        if (!Directory.Exists(folder)) return;
-        foreach (var file in Directory.GetFiles(folder, "*.tmp")) File.Delete(file);
     }
 
     /// <summary>

@@ -5,6 +5,16 @@ namespace SeqLab.Runtime.Files;
 /// <summary>Writes files so that a reader sees either the old content or the complete new one, never a half-written file.</summary>
 public static class AtomicFile
 {
+    /// <summary>
+    /// Deletes the temporary files (<c>*.tmp</c>) in <paramref name="folder"/> that a process killed mid-write left there:
+    /// half-written and never read. Call it only while no other process writes into the folder.
+    /// </summary>
+    public static void RemoveLeftovers(string folder)
+    {
+        if (!Directory.Exists(folder)) return;
+        foreach (var file in Directory.GetFiles(folder, "*.tmp")) File.Delete(file);
+    }
+
     /// <summary>Writes <paramref name="content"/> (UTF-8, no BOM) to a temporary file beside <paramref name="path"/>, then renames it over <paramref name="path"/>.</summary>
     public static void WriteAllText(string path, string content)
     {

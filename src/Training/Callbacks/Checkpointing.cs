@@ -33,13 +33,16 @@ public sealed class Checkpointing(string folder) : ITrainingCallback
     public static string? Latest(string experimentFolder)
     {
         if (!Directory.Exists(experimentFolder)) return null;
-        var complete = Directory.GetDirectories(experimentFolder, ".checkpoint.*.tmp").Append(Path.Combine(experimentFolder, "checkpoint"))
+        var complete = Temporaries(experimentFolder).Append(Path.Combine(experimentFolder, "checkpoint"))
             .Where(candidate => File.Exists(Path.Combine(candidate, StateFile)))
             .Select(candidate => (Folder: candidate, Step: StepOf(candidate)))
             .Where(candidate => candidate.Step is not null)
             .ToList();
         return complete.Count == 0 ? null : complete.MaxBy(candidate => candidate.Step)!.Folder;
     }
+
+    /// <summary>The temporary checkpoint folders in <paramref name="experimentFolder"/>: the one being written, or what a killed process left.</summary>
+    static string[] Temporaries(string experimentFolder) => Directory.GetDirectories(experimentFolder, ".checkpoint.*.tmp");
 
     /// <summary>The step a checkpoint was written after; null when its state file cannot be read (a torn write).</summary>
     static int? StepOf(string checkpoint)
@@ -94,7 +97,7 @@ public sealed class Checkpointing(string folder) : ITrainingCallback
     public void OnTrainEnd(TrainingContext context)
     {
         if (!Directory.Exists(folder)) return;
-        foreach (var checkpoint in Directory.GetDirectories(folder, ".checkpoint.*.tmp").Append(Path.Combine(folder, "checkpoint")).Where(Directory.Exists))
+        foreach (var checkpoint in Temporaries(folder).Append(Path.Combine(folder, "checkpoint")).Where(Directory.Exists))
             Directory.Delete(checkpoint, recursive: true);
     }
 
@@ -117,7 +120,7 @@ public sealed class Checkpointing(string folder) : ITrainingCallback
         if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
         Directory.Move(temporary, target);
         // Leftovers of a killed process hold no step beyond this one (the run resumed from the newest): clear them.
-        foreach (var stale in Directory.GetDirectories(folder, ".checkpoint.*.tmp")) Directory.Delete(stale, recursive: true);
+        foreach (var stale in Temporaries(folder)) Directory.Delete(stale, recursive: true);
     }
 
     /// <summary>Writes named tensors into one file (for callbacks that keep tensors in their state).</summary>

@@ -50,7 +50,7 @@ public static class GradientVerdicts
         string largestNorm = log.Steps.Count > 0 ? $"; largest gradient norm {log.Steps.Max(s => s.GradNorm):G3}" : "";
         // Without a monitor's measurement only exploding norms could have been seen: say so instead of calling it healthy.
         if (healthy.Count == 0) return new(Finding.NotMeasured, $"no monitor measured the gradient flow through time or depth; no norm above the exploding threshold{largestNorm}");
-        return new("healthy", string.Join("; ", healthy) + largestNorm);
+        return new(Finding.Healthy, string.Join("; ", healthy) + largestNorm);
     }
 
     /// <summary>" (was r at step s)" for a series with more than one point.</summary>

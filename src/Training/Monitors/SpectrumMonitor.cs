@@ -57,6 +57,7 @@ public sealed class SpectrumMonitor : TrainingMonitor<List<RecurrentSpectrum>>
         return results;
     }
 
+    /// <inheritdoc />
     public override IEnumerable<ResultTable> Tables()
     {
         if (State.Count == 0) yield break;

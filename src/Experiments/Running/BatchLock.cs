@@ -10,15 +10,15 @@ namespace SeqLab.Experiments.Running;
 /// <c>.NAME.lock</c> in the batch folder (what .NET takes for <see cref="FileShare.None"/> on Unix), so the kernel releases
 /// it when the holder dies, even by SIGKILL; beside it, <c>.NAME.owner</c> says who holds it, for whoever finds it taken.
 /// </summary>
-public sealed class ExperimentLock : IDisposable
+public sealed class BatchLock : IDisposable
 {
     readonly FileStream handle;
     readonly string ownerFile;
 
-    ExperimentLock(FileStream handle, string ownerFile) => (this.handle, this.ownerFile) = (handle, ownerFile);
+    BatchLock(FileStream handle, string ownerFile) => (this.handle, this.ownerFile) = (handle, ownerFile);
 
     /// <summary>Takes the lock <paramref name="name"/> in <paramref name="folder"/> (created if needed) or, when another process holds it, returns null with <paramref name="holder"/> saying who.</summary>
-    public static ExperimentLock? TryAcquire(string folder, string name, out string? holder)
+    public static BatchLock? TryAcquire(string folder, string name, out string? holder)
     {
         Directory.CreateDirectory(folder);
         string lockFile = Path.Combine(folder, $".{name}.lock"), ownerFile = Path.Combine(folder, $".{name}.owner");
@@ -35,12 +35,12 @@ public sealed class ExperimentLock : IDisposable
         holder = null;
         AtomicFile.WriteAllText(ownerFile, string.Create(CultureInfo.InvariantCulture,
             $"seqlab process {Environment.ProcessId} on {Environment.MachineName} since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC ({Environment.CommandLine})"));
-        return new ExperimentLock(handle, ownerFile);
+        return new BatchLock(handle, ownerFile);
     }
 
     /// <summary>Takes the lock <paramref name="name"/> in <paramref name="folder"/>, waiting up to <paramref name="patience"/> for its holder to let go.</summary>
     /// <exception cref="TimeoutException">It was still held after <paramref name="patience"/>.</exception>
-    public static ExperimentLock Wait(string folder, string name, TimeSpan patience)
+    public static BatchLock Wait(string folder, string name, TimeSpan patience)
     {
         var deadline = DateTime.UtcNow + patience;
         while (true)
