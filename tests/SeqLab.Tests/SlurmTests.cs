@@ -132,8 +132,9 @@ sealed class LocalSlurm : IDisposable
 
     void StartDaemons()
     {
-        // munged: one per machine; start it (as the munge user, as its service does) unless it is running.
-        if (!File.Exists("/run/munge/munge.socket.2"))
+        // munged: one per machine; start it (as the munge user, as its service does) unless one answers. A socket file
+        // alone proves nothing: a munged that died (or a machine image taken while one ran) leaves it behind.
+        if (!MungeAnswers())
         {
             Directory.CreateDirectory("/run/munge");
             NativeFiles.Run("chown", "munge:munge", "/run/munge");
@@ -159,6 +160,8 @@ sealed class LocalSlurm : IDisposable
         }
         throw new InvalidOperationException($"Slurm did not come up within 60 s (sinfo: {state}); slurmctld.log:\n{Tail("slurmctld.log")}\nslurmd.log:\n{Tail("slurmd.log")}");
     }
+
+    static bool MungeAnswers() => NativeFiles.Capture(NativeFiles.Start("munge", null, "--no-input", "--output", "/dev/null"), TimeSpan.FromSeconds(30)).ExitCode == 0;
 
     string Tail(string log)
     {
