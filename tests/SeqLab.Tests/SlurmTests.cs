@@ -105,8 +105,8 @@ sealed class LocalSlurm : IDisposable
             SlurmctldHost={host}(127.0.0.1)
             SlurmUser=root
             SlurmdUser=root
-            SlurmctldPort=16817
-            SlurmdPort=16818
+            SlurmctldPort={FreePort()}
+            SlurmdPort={FreePort()}
             AuthType=auth/munge
             CredType=cred/munge
             StateSaveLocation={folder}/state
@@ -128,6 +128,16 @@ sealed class LocalSlurm : IDisposable
             NodeName={host} NodeAddr=127.0.0.1 CPUs={processors} RealMemory={megabytes * 9 / 10} State=UNKNOWN
             PartitionName=ci Nodes={host} Default=YES MaxTime=INFINITE State=UP
             """);
+    }
+
+    /// <summary>A TCP port nobody listens on now, so a Slurm already running on the machine (or a test's leftover) does not answer ours.</summary>
+    static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     void StartDaemons()
