@@ -43,6 +43,24 @@ public static class NameList
     public static object Write(IReadOnlyList<string>? names) => names is null ? "all" : names.Count == 0 ? "none" : names;
 }
 
+/// <summary>
+/// Choices read anew on every use, for lists that grow at run time: a monitor a notebook or host program registers
+/// (<see cref="MonitorRegistry.Register"/>) can then be named in a config it loads afterwards.
+/// </summary>
+public sealed class ReadEachTime(Func<IReadOnlyList<string>> read) : IReadOnlyList<string>
+{
+    /// <inheritdoc />
+    public string this[int index] => read()[index];
+
+    /// <inheritdoc />
+    public int Count => read().Count;
+
+    /// <inheritdoc />
+    public IEnumerator<string> GetEnumerator() => read().GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
 /// <summary>One key of a section: its type, default, allowed range or names, the types it applies to, and a line of help.</summary>
 public sealed record FieldSpec(string Key, FieldKind Kind, object? Default, string Help)
 {
@@ -153,7 +171,7 @@ public static class Schema
     [
         new("log_every", FieldKind.Integer, 50, "record per-parameter and per-time-step gradient norms every N steps") { Minimum = 1 },
         new("expensive_every", FieldKind.Integer, 250, "run the expensive monitors (‖∂L/∂h_t‖ per layer and gate statistics, through the unrolled twin) every N steps") { Minimum = 1 },
-        new("monitors", FieldKind.Names, "all", "the monitors to run: all, none (the fastest loop; loss, gradient norm and clipping are still logged) or a list of names") { Choices = ["all", "none", .. MonitorRegistry.Names()] },
+        new("monitors", FieldKind.Names, "all", "the monitors to run: all, none (the fastest loop; loss, gradient norm and clipping are still logged) or a list of names") { Choices = new ReadEachTime(() => ["all", "none", .. MonitorRegistry.Names()]) },
         new("monitor_batch_size", FieldKind.Integer, 32, "sequences in the fixed monitoring batch for the expensive monitors") { Minimum = 1 },
         new("vanishing_ratio", FieldKind.Number, 1e-3, "verdict: vanishing when ‖∂L/∂x₁‖/‖∂L/∂x_T‖ at the end of training is below this") { Minimum = 0, ExclusiveMinimum = true },
         new("exploding_ratio", FieldKind.Number, 1e3, "verdict: exploding when that ratio is above this") { Minimum = 0, ExclusiveMinimum = true },

@@ -44,9 +44,21 @@ public static class MonitorRegistry
     public static IReadOnlyDictionary<string, string> HeadlineLabels() =>
         CreateDefault().SelectMany(monitor => monitor.HeadlineLabels).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.First().Value);
 
-    /// <summary>Adds a monitor to every run that uses the defaults (e.g. from a notebook or a plug-in assembly).</summary>
-    public static void Register(Func<ITrainingMonitor> create)
+    /// <summary>
+    /// Adds a monitor to every run that uses the defaults (e.g. from a notebook or a plug-in assembly); from then on its
+    /// name may also be listed in <c>monitoring.monitors</c>. Disposing the result removes it again.
+    /// </summary>
+    public static IDisposable Register(Func<ITrainingMonitor> create)
     {
         lock (Factories) Factories.Add(create);
+        return new Registration(create);
+    }
+
+    sealed class Registration(Func<ITrainingMonitor> create) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (Factories) Factories.Remove(create);
+        }
     }
 }
