@@ -98,6 +98,7 @@ sealed class LocalSlurm : IDisposable
         int processors = Environment.ProcessorCount;
         long megabytes = long.Parse(File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
         Directory.CreateDirectory(Path.Combine(folder, "state"));
+        var ports = FreePorts();
         // slurmd's step sockets live in its spool folder, and a socket path may have at most 108 bytes: keep it short.
         Directory.CreateDirectory(Spool);
         File.WriteAllText(Configuration, $"""
@@ -105,8 +106,8 @@ sealed class LocalSlurm : IDisposable
             SlurmctldHost={host}(127.0.0.1)
             SlurmUser=root
             SlurmdUser=root
-            SlurmctldPort={FreePort()}
-            SlurmdPort={FreePort()}
+            SlurmctldPort={ports.Controller}
+            SlurmdPort={ports.Node}
             AuthType=auth/munge
             CredType=cred/munge
             StateSaveLocation={folder}/state
@@ -130,14 +131,17 @@ sealed class LocalSlurm : IDisposable
             """);
     }
 
-    /// <summary>A TCP port nobody listens on now, so a Slurm already running on the machine (or a test's leftover) does not answer ours.</summary>
-    static int FreePort()
+    /// <summary>
+    /// Two different TCP ports nobody listens on now, so a Slurm already running on the machine (or a test's leftover)
+    /// does not answer ours; both are held while the second is chosen, so they cannot be the same.
+    /// </summary>
+    static (int Controller, int Node) FreePorts()
     {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        var listeners = Enumerable.Range(0, 2).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(listener => listener.Start());
+        var ports = listeners.Select(listener => ((System.Net.IPEndPoint)listener.LocalEndpoint).Port).ToList();
+        listeners.ForEach(listener => listener.Stop());
+        return (ports[0], ports[1]);
     }
 
     void StartDaemons()
@@ -150,6 +154,9 @@ sealed class LocalSlurm : IDisposable
             NativeFiles.Run("chown", "munge:munge", "/run/munge");
             // It forks into the background: its output must not hold our pipe open.
             NativeFiles.Run("bash", "-c", "runuser -u munge -- /usr/sbin/munged > /dev/null 2>&1 < /dev/null");
+            // The daemons below authenticate their first messages with it: wait until it answers (10 s at most).
+            var answers = DateTime.UtcNow.AddSeconds(10);
+            while (!MungeAnswers() && DateTime.UtcNow < answers) Thread.Sleep(200);
         }
         daemons.Add(Daemon("/usr/sbin/slurmctld", "-D", "-f", Configuration));
         daemons.Add(Daemon("/usr/sbin/slurmd", "-D", "-f", Configuration));
