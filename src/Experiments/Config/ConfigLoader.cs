@@ -193,7 +193,7 @@ public static partial class ConfigLoader
                 Errors.Add(new ConfigError(file, Math.Max(1, (int)exception.Start.Line), Math.Max(1, (int)exception.Start.Column), $"YAML syntax error: {reason}"));
                 return null;
             }
-            catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException)
+            catch (Exception exception) when (GaveUpWithoutPlace(exception))
             {
                 // YamlDotNet gives up on some malformed input without a YamlException, so without a place: find where it stopped.
                 var (line, column) = LastReadable(text);
@@ -344,21 +344,26 @@ public static partial class ConfigLoader
                 while (parser.MoveNext())
                     if (parser.Current is { } parsed) last = (Math.Max(1, (int)parsed.End.Line), Math.Max(1, (int)parsed.End.Column));
             }
-            catch (Exception exception) when (exception is YamlException or InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException)
+            catch (Exception exception) when (exception is YamlException || GaveUpWithoutPlace(exception))
             {
                 // It stops where the loader stopped; the last good event is the place to look.
             }
             return last;
         }
 
+        /// <summary>The exceptions YamlDotNet throws on malformed input instead of a <see cref="YamlException"/> (found by the config fuzz test).</summary>
+        static bool GaveUpWithoutPlace(Exception exception) =>
+            exception is InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException;
+
         /// <summary>The names comma-separated, each checked against the field's choices where it has them (<c>all</c> and <c>none</c> alone).</summary>
         string? KnownNames(FieldSpec field, string path, IReadOnlyList<(string Name, YamlNode Node)> names)
         {
-            if (field.Choices.Count > 0)
+            var choices = field.Choices.ToList(); // once: a registry's names are read anew on every use
+            if (choices.Count > 0)
             {
-                foreach (var (name, node) in names.Where(n => !field.Choices.Contains(n.Name)))
+                if (names.FirstOrDefault(n => !choices.Contains(n.Name)) is ({ } name, { } node))
                 {
-                    Error(node, $"{path}: unknown name '{name}'; valid: {string.Join(", ", field.Choices)}{Suggest(name, field.Choices)}");
+                    Error(node, $"{path}: unknown name '{name}'; valid: {string.Join(", ", choices)}{Suggest(name, choices)}");
                     return null;
                 }
                 if (names.Count > 1 && names.FirstOrDefault(n => n.Name is "all" or "none") is ({ } alone, { } at))

@@ -44,7 +44,7 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
                 progress.Busy(experiment.Name, holder!);
                 return;
             }
-            if (ExperimentResults.ReadSummary(folder) is { Status: "completed" or "diverged" } finished) // finished while we waited for the lock
+            if (ExperimentResults.ReadSummary(folder) is { Status: "completed" or "diverged" } finished) // finished by its holder between our first look and taking the lock
             {
                 progress.Skipped(finished);
                 return;
