@@ -143,7 +143,7 @@ foreach (var (name, makeBatch, modelOptions) in cases)
         using var scope = NewDisposeScope();
         using var batch = makeBatch();
         optimizer.zero_grad();
-        SeqLab.Models.Heads.SequenceLoss.Compute(model.Task, model.Forward(batch.Inputs, batch.Lengths), batch.Targets, batch.Lengths).backward();
+        SeqLab.Training.Criteria.TaskCriteria.For(model.Task).Loss(model.Forward(batch.Inputs, batch.Lengths), batch).backward();
         optimizer.step();
     }
     double stepsPerSecond = steps / clock.Elapsed.TotalSeconds;

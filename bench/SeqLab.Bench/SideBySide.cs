@@ -52,7 +52,7 @@ static class SideBySide
             var adding = new AddingProblem(size.Length);
             return g => adding.Sample(size.Batch, g);
         }
-        return g => new SequenceBatch(randn(size.Batch, size.Length, size.Input, generator: g), randn(size.Batch, 1, generator: g));
+        return g => SequenceBatch.PerSequence(randn(size.Batch, size.Length, size.Input, generator: g), randn(size.Batch, 1, generator: g));
     }
 
     // ---------------------------------------------------------------- the raw TorchSharp loop
@@ -215,7 +215,7 @@ static class SideBySide
             if (step > 10) (forward, backward) = (forward + f / 50, backward + b / 50);
         }
         Console.WriteLine($"raw {Label(model)} batch {batch} T {length} hidden {hidden}, {threads} thread(s): forward {forward:F1} ms, backward {backward:F1} ms ({backward / forward:F1}×)");
-        SequenceBatch Tokens(Generator g) => new(randint(0, 10, [batch, length], generator: g), randint(0, 9, [batch, length], generator: g));
+        SequenceBatch Tokens(Generator g) => SequenceBatch.PerStep(randint(0, 10, [batch, length], generator: g), randint(0, 9, [batch, length], generator: g));
         foreach (bool monitored in new[] { false, true })
         {
             var (milliseconds, time) = SeqLabMilliseconds(model, size, Tokens, 60, monitored);

@@ -4,20 +4,34 @@ using static TorchSharp.torch;
 namespace SeqLab.Models;
 
 /// <summary>
-/// What every SeqLab model offers the trainer and the monitors: a batch-first forward pass over a padded batch
-/// (inputs plus optional lengths), its parameters, and a description for logs and reports.
+/// What a model reads in one forward pass: the source and its lengths and, for encoder–decoders, what the decoder is fed
+/// (teacher forcing) and the target lengths. The trainer builds it from a batch; models never see batches or data sets.
+/// </summary>
+/// <param name="Source">Features [batch, time, features…] or token ids [batch, time].</param>
+/// <param name="SourceLengths">Valid source steps per sequence (int64 [batch], CPU); null: all valid.</param>
+public sealed record ModelInput(Tensor Source, Tensor? SourceLengths = null)
+{
+    /// <summary>The decoder's input (e.g. the target tokens shifted right behind a start token); null for models without a decoder.</summary>
+    public Tensor? DecoderInputs { get; init; }
+
+    /// <summary>Valid decoder steps per sequence (int64 [batch], CPU); null: all valid.</summary>
+    public Tensor? TargetLengths { get; init; }
+}
+
+/// <summary>
+/// What every SeqLab model offers the trainer and the monitors: a batch-first forward pass, its parameters, and a
+/// description for logs and reports. What the outputs mean — and so the loss — is the task's business (its criterion).
 /// </summary>
 public interface ISequenceModel
 {
     /// <summary>
-    /// Maps inputs — features [batch, time, features] or token ids [batch, time] — to task outputs:
-    /// [batch, outputs] for sequence tasks, [batch, time, outputs] for per-step tasks and language models.
-    /// <paramref name="lengths"/> (int64 [batch], CPU) marks the valid prefix of each padded sequence; null means all valid.
+    /// Maps a <see cref="ModelInput"/> to outputs: [batch, outputs] for sequence tasks, [batch, time, outputs] for per-step
+    /// tasks and language models, [batch, target time, vocabulary] logits for encoder–decoders.
     /// </summary>
-    Tensor Forward(Tensor inputs, Tensor? lengths = null);
+    Tensor Forward(ModelInput input);
 
-    /// <summary>The task the head serves (decides the loss).</summary>
-    TaskKind Task { get; }
+    /// <summary>A forward pass over one input sequence (models without a decoder); <paramref name="lengths"/> as in <see cref="ModelInput.SourceLengths"/>.</summary>
+    Tensor Forward(Tensor inputs, Tensor? lengths = null) => Forward(new ModelInput(inputs, lengths));
 
     /// <summary>The trainable parameters with their dotted names, e.g. <c>encoder.recurrent.weight_hh_l0</c>.</summary>
     IEnumerable<(string Name, Parameter Parameter)> NamedParameters();

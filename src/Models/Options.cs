@@ -125,8 +125,11 @@ public sealed record TransformerOptions(
 }
 
 /// <summary>Everything needed to build (and rebuild) a <see cref="SequenceModel"/>.</summary>
-public sealed record SequenceModelOptions(InputOptions Input, EncoderOptions Encoder, HeadOptions Head)
+public sealed record SequenceModelOptions(InputOptions Input, EncoderOptions Encoder, HeadOptions Head) : ModelOptions
 {
+    /// <inheritdoc />
+    public override ISequenceModel Build() => new SequenceModel(this);
+
     /// <summary>The number of outputs the head produces.</summary>
     [JsonIgnore] public int OutputCount => Head.Task == TaskKind.LanguageModel && Head.Outputs == 0 ? Input.VocabularySize : Head.Outputs;
 

@@ -15,7 +15,7 @@ namespace SeqLab.Models;
 /// (recurrent — fused or unrolled — or Transformer) and a task head. Built from <see cref="SequenceModelOptions"/>;
 /// initialisation draws from torch's global generator, so seed it first.
 /// </summary>
-public sealed class SequenceModel : nn.Module, ISequenceModel, IStagedSequenceModel, IParameterDepth
+public sealed class SequenceModel : nn.Module, ISequenceModel, IStagedSequenceModel, IParameterDepth, ITaskHead, IRebuildableModel
 {
     readonly Embedding? embedding;
     readonly nn.Module encoder;
@@ -46,21 +46,34 @@ public sealed class SequenceModel : nn.Module, ISequenceModel, IStagedSequenceMo
     /// <summary>The options this model was built from (enough to rebuild it).</summary>
     public SequenceModelOptions Options { get; }
 
-    /// <summary>The encoder (cast to <see cref="UnrolledRecurrentEncoder"/> or <see cref="TransformerEncoder"/> to look inside).</summary>
+    ModelOptions IRebuildableModel.Options => Options;
+
+    /// <summary>The encoder (an <see cref="UnrolledRecurrentEncoder"/>, <see cref="FusedRecurrentEncoder"/> or <see cref="TransformerEncoder"/>).</summary>
     public ISequenceEncoder Encoder => (ISequenceEncoder)encoder;
 
     /// <inheritdoc />
     public TaskKind Task => Options.Head.Task;
 
     /// <inheritdoc />
+    public Tensor Forward(ModelInput input) => Forward(input.Source, input.SourceLengths, null);
+
+    /// <summary>A forward pass over <paramref name="inputs"/> with optional <paramref name="lengths"/> (see <see cref="ModelInput"/>).</summary>
     public Tensor Forward(Tensor inputs, Tensor? lengths = null) => Forward(inputs, lengths, null);
 
     /// <summary>Forward pass from an explicit initial recurrent state (zeros when null).</summary>
     public Tensor Forward(Tensor inputs, Tensor? lengths, RecurrentState? initialState) =>
         Head(Encoder.Encode(Embed(inputs), lengths, initialState));
 
-    /// <inheritdoc />
+    /// <summary>Encodes the vectors <see cref="Embed"/> gave; <paramref name="initialState"/> starts a recurrent encoder (null: zeros).</summary>
     public EncoderOutput Encode(Tensor vectors, Tensor? lengths, RecurrentState? initialState = null) => Encoder.Encode(vectors, lengths, initialState);
+
+    /// <inheritdoc />
+    public Tensor ForwardFromVectors(Tensor vectors, ModelInput input, RecurrentState? initialState, out RecurrentState? finalState)
+    {
+        var encoded = Encoder.Encode(vectors, input.SourceLengths, initialState);
+        finalState = encoded.FinalState;
+        return Head(encoded);
+    }
 
     /// <inheritdoc />
     public bool CarriesState => Options.Encoder is RecurrentOptions;
@@ -88,12 +101,28 @@ public sealed class SequenceModel : nn.Module, ISequenceModel, IStagedSequenceMo
     /// <summary>The recurrent side of a recurrent model, for monitors.</summary>
     sealed class RecurrentView(SequenceModel model) : IRecurrentIntrospection
     {
-        public RecurrentOptions Recurrent => (RecurrentOptions)model.Options.Encoder;
+        RecurrentOptions Recurrent => (RecurrentOptions)model.Options.Encoder;
 
-        public IEnumerable<(string Name, Parameter Weight)> RecurrentWeights() =>
-            model.named_parameters().Where(p => p.name.Contains(".weight_hh", StringComparison.Ordinal)).Select(p => (p.name, p.parameter));
+        public RecurrentKind Kind => Recurrent.Kind;
 
-        public SequenceModel ToUnrolled() => model.ToUnrolled();
+        public IEnumerable<RecurrentWeight> RecurrentWeights() =>
+            model.named_parameters().Where(p => p.name.Contains(".weight_hh", StringComparison.Ordinal)).Select(p => new RecurrentWeight(p.name, p.parameter, Recurrent.Kind));
+
+        public IUnrolledTwin ToUnrolled() => new UnrolledTwin(model.ToUnrolled());
+    }
+
+    /// <summary>The unrolled twin as monitors see it: embed, trace, head.</summary>
+    sealed class UnrolledTwin(SequenceModel twin) : IUnrolledTwin
+    {
+        public UnrolledPass Run(ModelInput input, bool recordGates)
+        {
+            twin.eval();
+            var encoder = (UnrolledRecurrentEncoder)twin.Encoder; // a twin is built unrolled
+            var trace = encoder.Trace(twin.Embed(input.Source), input.SourceLengths, null, recordGates);
+            return new UnrolledPass(twin.Head(trace.Output), trace.Directions);
+        }
+
+        public void Dispose() => twin.Dispose();
     }
 
     /// <summary>Forward pass that also returns the recurrent state after the last step, to carry into the next window (truncated BPTT).</summary>

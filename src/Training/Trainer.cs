@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using SeqLab.Data.Batches;
 using SeqLab.Models;
-using SeqLab.Models.Heads;
 using SeqLab.Models.Introspection;
 using SeqLab.Training.Callbacks;
+using SeqLab.Training.Criteria;
 using SeqLab.Training.Logging;
 using SeqLab.Training.Monitors;
 using TorchSharp;
@@ -43,139 +43,122 @@ public sealed record TrainingRun
 
     /// <summary>Further callbacks, run after the monitors.</summary>
     public IReadOnlyList<ITrainingCallback> Callbacks { get; init; } = [];
+
+    /// <summary>What the task optimises and reports; null: the one the model's head calls for (<see cref="TaskCriteria.Default"/>).</summary>
+    public ICriterion? Criterion { get; init; }
+
+    /// <summary>The forward pass and loss of a step; null: <see cref="TrainingStep"/>'s.</summary>
+    public TrainingStep? Step { get; init; }
+
+    /// <summary>How validation and test sets are scored; null: an <see cref="Evaluator"/> in chunks of <see cref="TrainingOptions.EvalBatchSize"/>.</summary>
+    public Evaluator? Evaluator { get; init; }
 }
 
 /// <summary>
 /// A minimal supervised training loop for every sequence task: SGD/Adam/AdamW/RMSprop with schedules, L1/L2 penalties,
-/// clipping by norm and value, and truncated BPTT; everything else — monitors, early stopping, checkpoints, TensorBoard —
-/// is a callback (<see cref="ITrainingCallback"/>) run at fixed points of each step. Every step runs inside its own dispose
-/// scope. The trainer owns device placement: batches, evaluation sets and the monitoring batch are moved to its device.
+/// clipping by norm and value, and truncated BPTT. The task brings its criterion (loss and metrics), and may bring its own
+/// training step and evaluator; everything else — monitors, early stopping, checkpoints, TensorBoard — is a callback
+/// (<see cref="ITrainingCallback"/>) run at fixed points of each step. Every step runs inside its own dispose scope. The
+/// trainer owns device placement: batches, evaluation sets and the monitoring batch are moved to its device.
 /// </summary>
 public sealed class Trainer(TrainingOptions training, MonitoringOptions monitoring, Device? device = null)
 {
     readonly Device device = device ?? CPU;
+    readonly TrainingOptions training = training;
+    readonly MonitoringOptions monitoring = monitoring;
 
     /// <summary>
     /// Trains <paramref name="model"/> on batches from <paramref name="sampleBatch"/>, evaluating on
     /// <paramref name="validation"/> and finally on <paramref name="test"/>. The caller seeds torch before building the model;
     /// <paramref name="dataGenerator"/> fixes the order of training batches.
     /// </summary>
-    /// <remarks>Everything else about the run — progress, checkpoints, BPTT, the monitoring batch, monitors and callbacks — is in <paramref name="run"/>.</remarks>
+    /// <remarks>Everything else about the run — criterion, progress, checkpoints, BPTT, the monitoring batch, monitors and callbacks — is in <paramref name="run"/>.</remarks>
     public TrainingOutcome Train(ISequenceModel model, Func<Generator, int, SequenceBatch> sampleBatch, Generator dataGenerator,
         SequenceBatch validation, SequenceBatch test, TrainingRun? run = null)
     {
         run ??= new TrainingRun();
-        var (observer, folder, cancellation, statefulPeriod, monitoringBatch) = (run.Observer, run.Folder, run.Cancellation, run.StatefulPeriod, run.MonitoringBatch);
         using var gradientsOn = enable_grad(); // grad mode is per thread: a worker thread (--jobs) must not inherit it off
-        var staged = model.Capability<IStagedSequenceModel>();
-        if (statefulPeriod is not null && staged is not { CarriesState: true })
+        if (run.StatefulPeriod is not null && model.Capability<IStagedSequenceModel>() is not { CarriesState: true })
             throw new ArgumentException("truncated BPTT carries a recurrent state: it needs a recurrent model that exposes its stages (IStagedSequenceModel)");
-        var monitorList = (run.Monitors ?? MonitorRegistry.Create(monitoring.Monitors)).ToList();
-        var log = new TrainingLog(monitorList);
+        var monitors = (run.Monitors ?? MonitorRegistry.Create(monitoring.Monitors)).ToList();
+        var log = new TrainingLog(monitors);
         var parameters = model.NamedParameters().ToList();
-        var weights = parameters.Select(p => p.Parameter).ToList();
-        using var optimizer = Optimisation.Create(training.Optimizer, weights, training.LearningRate, training.Momentum, training.WeightDecay);
-        var onDeviceMonitoring = monitoringBatch is null ? null : OnDevice(monitoringBatch);
+        using var optimizer = Optimisation.Create(training.Optimizer, parameters.Select(p => p.Parameter).ToList(), training.LearningRate, training.Momentum, training.WeightDecay);
+        var onDeviceMonitoring = run.MonitoringBatch?.To(device);
         var carried = new CarriedState();
-        var owned = new List<ITrainingCallback>();
-        if (training.EarlyStoppingPatience is int patience) owned.Add(new EarlyStopping(patience, training.MinDelta));
-        if (monitoring.Tensorboard && folder is not null) owned.Add(new TensorboardLogging(folder));
-        if (folder is not null) owned.Add(new Checkpointing(folder)); // last: every other callback is ready for its state
         var context = new TrainingContext
         {
             Model = model, Parameters = parameters, Training = training, Monitoring = monitoring, Log = log, Optimizer = optimizer,
-            DataGenerator = dataGenerator, Device = device, Folder = folder, MonitoringBatch = onDeviceMonitoring,
+            DataGenerator = dataGenerator, Device = device, Folder = run.Folder, MonitoringBatch = onDeviceMonitoring,
+            Criterion = run.Criterion ?? TaskCriteria.Default(model),
         };
-        List<ITrainingCallback> all = [.. monitorList, .. run.Callbacks, carried, .. owned];
-        context.Callbacks = all;
-        var time = log.Time;
-        var phases = all.Select(PhaseOf).ToArray();
-        // Runs one callback hook on every callback, each one's time to its phase.
+        context.Callbacks = [.. monitors, .. run.Callbacks, carried, .. OwnCallbacks(run.Folder)];
+        var loop = new Loop(this, context, run, carried, sampleBatch, validation);
+        try
+        {
+            return loop.Run(test);
+        }
+        finally
+        {
+            foreach (var callback in context.Callbacks.OfType<IDisposable>()) callback.Dispose();
+            if (!ReferenceEquals(onDeviceMonitoring, run.MonitoringBatch)) onDeviceMonitoring?.Dispose();
+        }
+    }
+
+    /// <summary>The callbacks the options ask for: early stopping, TensorBoard and — last, when every other callback is ready for its state — checkpoints.</summary>
+    List<ITrainingCallback> OwnCallbacks(string? folder)
+    {
+        var owned = new List<ITrainingCallback>();
+        if (training.EarlyStoppingPatience is int patience) owned.Add(new EarlyStopping(patience, training.MinDelta));
+        if (monitoring.Tensorboard && folder is not null) owned.Add(new TensorboardLogging(folder));
+        if (folder is not null) owned.Add(new Checkpointing(folder));
+        return owned;
+    }
+
+    /// <summary>One run of the loop: its steps, each callback hook timed to its phase, and the final test.</summary>
+    sealed class Loop(Trainer trainer, TrainingContext context, TrainingRun run, CarriedState carried, Func<Generator, int, SequenceBatch> sampleBatch, SequenceBatch validation)
+    {
+        readonly TrainingOptions training = trainer.training;
+        readonly TrainingStep forward = run.Step ?? new TrainingStep();
+        readonly Evaluator evaluator = run.Evaluator ?? new Evaluator { ChunkSize = trainer.training.EvalBatchSize };
+        readonly List<Parameter> weights = context.Parameters.Select(p => p.Parameter).ToList();
+        readonly string[] phases = context.Callbacks.Select(PhaseOf).ToArray();
+        readonly Stopwatch clock = Stopwatch.StartNew();
+        double elapsedBefore;
+        TimeSplit Time => context.Log.Time;
+
+        double Elapsed() => elapsedBefore + clock.Elapsed.TotalSeconds;
+
+        /// <summary>Runs one callback hook on every callback, each one's time to its phase.</summary>
         void Notify(Action<ITrainingCallback> hook)
         {
             long mark = Stopwatch.GetTimestamp();
-            for (int i = 0; i < all.Count; i++)
+            for (int i = 0; i < context.Callbacks.Count; i++)
             {
-                hook(all[i]);
-                time.Lap(phases[i], ref mark);
+                hook(context.Callbacks[i]);
+                Time.Lap(phases[i], ref mark);
             }
         }
-        var clock = Stopwatch.StartNew();
-        try
+
+        public TrainingOutcome Run(SequenceBatch test)
         {
+            var model = context.Model;
             model.Module.train();
             Notify(callback => callback.OnTrainStart(context));
             model.Module.train();
-            double elapsedBefore = log.Steps.Count > 0 ? log.Steps[^1].ElapsedSeconds : 0;
-            double Elapsed() => elapsedBefore + clock.Elapsed.TotalSeconds;
+            elapsedBefore = context.Log.Steps.Count > 0 ? context.Log.Steps[^1].ElapsedSeconds : 0;
             string? note = null;
-
             for (int step = context.FirstStep; step <= training.Steps; step++)
             {
-                if (cancellation.IsCancellationRequested)
+                if (run.Cancellation.IsCancellationRequested)
                 {
                     Notify(callback => callback.OnInterrupted(context, step - 1));
-                    return new TrainingOutcome(TrainingStatus.Interrupted, step - 1, double.NaN, new Dictionary<string, double>(), log,
-                        $"interrupted after step {step - 1}{(folder is null ? "" : "; run again with --resume to continue from there")}", Elapsed());
+                    return new TrainingOutcome(TrainingStatus.Interrupted, step - 1, double.NaN, new Dictionary<string, double>(), context.Log,
+                        $"interrupted after step {step - 1}{(run.Folder is null ? "" : "; run again with --resume to continue from there")}", Elapsed());
                 }
                 using var scope = NewDisposeScope();
-                long mark = Stopwatch.GetTimestamp();
-                double learningRate = Optimisation.LearningRate(training.Schedule, training.LearningRate, step, training.Steps,
-                    training.WarmupSteps, training.StepSize, training.Gamma, training.MinLearningRate);
-                Optimisation.SetLearningRate(optimizer, learningRate);
-                time.Lap(TimeSplit.Optimizer, ref mark);
-                using var batch = OnDevice(sampleBatch(dataGenerator, step));
-                if (statefulPeriod is int period && (step - 1) % period == 0) carried.Replace(null); // a new pass over the streams
-                time.Lap(TimeSplit.Data, ref mark);
-                var stepContext = new StepContext(context, step, batch, learningRate);
-                Notify(callback => callback.OnStepStart(stepContext));
-
-                mark = Stopwatch.GetTimestamp();
-                optimizer.zero_grad();
-                time.Lap(TimeSplit.Optimizer, ref mark);
-                var outputs = Forward(model, staged, stepContext, statefulPeriod is null ? null : carried);
-                var loss = SequenceLoss.Compute(model.Task, outputs, batch.Targets, batch.Lengths);
-                var penalty = Optimisation.Penalty(weights, training.L1, training.L2);
-                var objective = penalty is null ? loss : loss + penalty;
-                time.Lap(TimeSplit.Forward, ref mark);
-                objective.backward();
-                stepContext.Loss = loss.item<float>();
-                time.Lap(TimeSplit.Backward, ref mark);
-                Notify(callback => callback.AfterBackward(stepContext));
-
-                mark = Stopwatch.GetTimestamp();
-                Clip(stepContext, parameters, weights);
-                time.Lap(TimeSplit.Clipping, ref mark);
-                Notify(callback => callback.AfterClipping(stepContext));
-                if (!double.IsFinite(stepContext.Loss) || !double.IsFinite(stepContext.GradNorm))
-                {
-                    log.Steps.Add(new StepMetrics(step, stepContext.Loss, stepContext.GradNorm, stepContext.Clipped, null, Elapsed()) { LearningRate = learningRate, ClippedGradNorm = stepContext.ClippedGradNorm });
-                    string lastFinite = log.Steps.LastOrDefault(s => double.IsFinite(s.GradNorm))?.GradNorm is double finite ? $"{finite}" : "none";
-                    string reason = $"step {step}: loss {stepContext.Loss}, gradient norm {stepContext.GradNorm} (last finite gradient norm {lastFinite})";
-                    return new TrainingOutcome(TrainingStatus.Diverged, step, double.NaN, new Dictionary<string, double>(), log, reason, Elapsed());
-                }
-
-                Notify(callback => callback.BeforeOptimizerStep(stepContext));
-                mark = Stopwatch.GetTimestamp();
-                optimizer.step();
-                time.Lap(TimeSplit.Optimizer, ref mark);
-                Notify(callback => callback.AfterOptimizerStep(stepContext));
-
-                if (step % training.EvalEvery == 0 || step == training.Steps)
-                {
-                    mark = Stopwatch.GetTimestamp();
-                    var evaluation = Evaluate(model, validation, device);
-                    time.Lap(TimeSplit.Evaluation, ref mark);
-                    log.Evaluations.Add(new EvaluationRecord(step, "validation", evaluation));
-                    stepContext.Validation = evaluation;
-                    Notify(callback => callback.AfterEvaluation(stepContext, evaluation));
-                }
-                var metrics = new StepMetrics(step, stepContext.Loss, stepContext.GradNorm, stepContext.Clipped, stepContext.Validation?.Loss, Elapsed())
-                    { LearningRate = learningRate, ClippedGradNorm = stepContext.ClippedGradNorm };
-                log.Steps.Add(metrics);
-                stepContext.Metrics = metrics;
-                Notify(callback => callback.OnStepEnd(stepContext));
-                observer?.Invoke(metrics);
+                var (stepContext, diverged) = Step(step);
+                if (diverged is not null) return diverged;
                 if (stepContext.StopRequested)
                 {
                     note = stepContext.StopNote;
@@ -185,45 +168,78 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
             Notify(callback => callback.OnTrainEnd(context));
 
             long testStart = Stopwatch.GetTimestamp();
-            var testEvaluation = Evaluate(model, test, device);
-            time.Lap(TimeSplit.Evaluation, ref testStart);
-            int stepsRun = log.Steps.Count;
-            log.Evaluations.Add(new EvaluationRecord(stepsRun, "test", testEvaluation));
-            return new TrainingOutcome(TrainingStatus.Completed, stepsRun, testEvaluation.Loss, testEvaluation.Metrics, log, note, Elapsed());
+            var testEvaluation = evaluator.Evaluate(model, test, context.Criterion, trainer.device);
+            Time.Lap(TimeSplit.Evaluation, ref testStart);
+            int stepsRun = context.Log.Steps.Count;
+            context.Log.Evaluations.Add(new EvaluationRecord(stepsRun, "test", testEvaluation));
+            return new TrainingOutcome(TrainingStatus.Completed, stepsRun, testEvaluation.Loss, testEvaluation.Metrics, context.Log, note, Elapsed());
         }
-        finally
-        {
-            foreach (var callback in all.OfType<IDisposable>()) callback.Dispose();
-            if (!ReferenceEquals(onDeviceMonitoring, monitoringBatch)) onDeviceMonitoring?.Dispose();
-        }
-    }
 
-    /// <summary>
-    /// The forward pass. Where a callback asked for ∂L/∂x_t, real-valued inputs are made to require grad (it works through
-    /// the fused kernels); for token models the embedded vectors the encoder reads keep their gradient instead.
-    /// </summary>
-    static Tensor Forward(ISequenceModel model, IStagedSequenceModel? staged, StepContext step, CarriedState? carried)
-    {
-        var batch = step.Batch;
-        bool features = batch.Inputs.is_floating_point();
-        Tensor? profiled = step.InputGradientsRequested && features ? batch.Inputs.detach().requires_grad_(true) : null;
-        var inputs = profiled ?? batch.Inputs;
-        Tensor outputs;
-        if (staged is not null)
+        /// <summary>One optimiser step; the outcome when it diverged.</summary>
+        (StepContext Step, TrainingOutcome? Diverged) Step(int step)
         {
-            var vectors = staged.Embed(inputs);
-            if (step.InputGradientsRequested && !features && vectors.requires_grad)
+            var log = context.Log;
+            long mark = Stopwatch.GetTimestamp();
+            double learningRate = Optimisation.LearningRate(training.Schedule, training.LearningRate, step, training.Steps,
+                training.WarmupSteps, training.StepSize, training.Gamma, training.MinLearningRate);
+            Optimisation.SetLearningRate(context.Optimizer, learningRate);
+            Time.Lap(TimeSplit.Optimizer, ref mark);
+            using var batch = sampleBatch(context.DataGenerator, step).To(trainer.device);
+            if (run.StatefulPeriod is int period && (step - 1) % period == 0) carried.Replace(null); // a new pass over the streams
+            Time.Lap(TimeSplit.Data, ref mark);
+            var stepContext = new StepContext(context, step, batch, learningRate);
+            Notify(callback => callback.OnStepStart(stepContext));
+
+            mark = Stopwatch.GetTimestamp();
+            context.Optimizer.zero_grad();
+            Time.Lap(TimeSplit.Optimizer, ref mark);
+            bool stateful = run.StatefulPeriod is not null;
+            var outputs = forward.Forward(context.Model, stepContext, stateful ? carried.State : null, out var finalState);
+            if (stateful) carried.Replace(finalState); // detached: gradients stop at the window boundary
+            var loss = forward.Loss(outputs, stepContext, context.Criterion);
+            var penalty = Optimisation.Penalty(weights, training.L1, training.L2);
+            var objective = penalty is null ? loss : loss + penalty;
+            Time.Lap(TimeSplit.Forward, ref mark);
+            objective.backward();
+            stepContext.Loss = loss.item<float>();
+            Time.Lap(TimeSplit.Backward, ref mark);
+            Notify(callback => callback.AfterBackward(stepContext));
+
+            mark = Stopwatch.GetTimestamp();
+            trainer.Clip(stepContext, context.Parameters, weights);
+            Time.Lap(TimeSplit.Clipping, ref mark);
+            Notify(callback => callback.AfterClipping(stepContext));
+            if (!double.IsFinite(stepContext.Loss) || !double.IsFinite(stepContext.GradNorm))
             {
-                vectors.retain_grad();
-                profiled = vectors;
+                log.Steps.Add(new StepMetrics(step, stepContext.Loss, stepContext.GradNorm, stepContext.Clipped, null, Elapsed()) { LearningRate = learningRate, ClippedGradNorm = stepContext.ClippedGradNorm });
+                string lastFinite = log.Steps.LastOrDefault(s => double.IsFinite(s.GradNorm))?.GradNorm is double finite ? $"{finite}" : "none";
+                string reason = $"step {step}: loss {stepContext.Loss}, gradient norm {stepContext.GradNorm} (last finite gradient norm {lastFinite})";
+                return (stepContext, new TrainingOutcome(TrainingStatus.Diverged, step, double.NaN, new Dictionary<string, double>(), log, reason, Elapsed()));
             }
-            var encoded = staged.Encode(vectors, batch.Lengths, carried?.State);
-            carried?.Replace(encoded.FinalState); // detached: gradients stop at the window boundary
-            outputs = staged.Head(encoded);
+
+            Notify(callback => callback.BeforeOptimizerStep(stepContext));
+            mark = Stopwatch.GetTimestamp();
+            context.Optimizer.step();
+            Time.Lap(TimeSplit.Optimizer, ref mark);
+            Notify(callback => callback.AfterOptimizerStep(stepContext));
+
+            if (step % training.EvalEvery == 0 || step == training.Steps)
+            {
+                mark = Stopwatch.GetTimestamp();
+                var evaluation = evaluator.Evaluate(context.Model, validation, context.Criterion, trainer.device);
+                Time.Lap(TimeSplit.Evaluation, ref mark);
+                log.Evaluations.Add(new EvaluationRecord(step, "validation", evaluation));
+                stepContext.Validation = evaluation;
+                Notify(callback => callback.AfterEvaluation(stepContext, evaluation));
+            }
+            var metrics = new StepMetrics(step, stepContext.Loss, stepContext.GradNorm, stepContext.Clipped, stepContext.Validation?.Loss, Elapsed())
+                { LearningRate = learningRate, ClippedGradNorm = stepContext.ClippedGradNorm };
+            log.Steps.Add(metrics);
+            stepContext.Metrics = metrics;
+            Notify(callback => callback.OnStepEnd(stepContext));
+            run.Observer?.Invoke(metrics);
+            return (stepContext, null);
         }
-        else outputs = model.Forward(inputs, batch.Lengths);
-        step.InputVectors = profiled;
-        return outputs;
     }
 
     /// <summary>The phase a callback's time counts to: each monitor its own, writers to checkpoints, the rest to callbacks.</summary>
@@ -235,7 +251,7 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
     };
 
     /// <summary>Clips by norm and/or value; records the global norm before and after, and whether clipping acted.</summary>
-    void Clip(StepContext step, List<(string Name, Parameter Parameter)> parameters, List<Parameter> weights)
+    void Clip(StepContext step, IReadOnlyList<(string Name, Parameter Parameter)> parameters, List<Parameter> weights)
     {
         double gradNorm = training.ClipGradNorm is double maxNorm
             ? nn.utils.clip_grad_norm_(weights, maxNorm)
@@ -251,29 +267,11 @@ public sealed class Trainer(TrainingOptions training, MonitoringOptions monitori
         step.ClippedGradNorm = clipped ? GlobalNorm(parameters) : gradNorm;
     }
 
-    /// <summary>The batch on the trainer's device: the same object on the CPU, else a copy (lengths stay on the CPU, where packing wants them).</summary>
-    SequenceBatch OnDevice(SequenceBatch batch)
-    {
-        if (device.type == DeviceType.CPU) return batch;
-        return batch with { Inputs = batch.Inputs.to(device), Targets = batch.Targets.to(device), Lengths = batch.Lengths?.clone() };
-    }
+    /// <summary>The loss and metrics of <paramref name="model"/> on <paramref name="set"/> under the criterion its head calls for, in eval mode without gradients.</summary>
+    public static Evaluation Evaluate(ISequenceModel model, SequenceBatch set, Device? device = null) =>
+        new Evaluator().Evaluate(model, set, TaskCriteria.Default(model), device);
 
-    /// <summary>The task loss and metrics of <paramref name="model"/> on <paramref name="set"/>, without gradients, in eval mode.</summary>
-    public static Evaluation Evaluate(ISequenceModel model, SequenceBatch set, Device? device = null)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        model.Module.eval();
-        var (inputs, targets) = device is null || device.type == DeviceType.CPU ? (set.Inputs, set.Targets) : (set.Inputs.to(device), set.Targets.to(device));
-        var outputs = model.Forward(inputs, set.Lengths);
-        double loss = SequenceLoss.Compute(model.Task, outputs, targets, set.Lengths).item<float>();
-        var metrics = TaskMetrics.Compute(model.Task, outputs, targets, set.Lengths, loss);
-        var confusion = TaskMetrics.Confusion(model.Task, outputs, targets, set.Lengths);
-        model.Module.train();
-        return new Evaluation(loss, metrics) { Confusion = confusion };
-    }
-
-    static double GlobalNorm(List<(string Name, Parameter Parameter)> parameters)
+    static double GlobalNorm(IReadOnlyList<(string Name, Parameter Parameter)> parameters)
     {
         using var scope = NewDisposeScope(); // a number comes out; the temporaries go at once, so clipped and unclipped steps hold the same tensors
         var norms = parameters.Where(p => p.Parameter.grad is not null).Select(p => p.Parameter.grad!.norm().to(ScalarType.Float64)).ToList();

@@ -21,8 +21,8 @@ public class ConfigLoaderTests
         var rnn = batch.Experiments[0];
         var lstm = batch.Experiments[1];
         Assert.Equal(new AddingConfig { Length = 12, ValidationSize = 64, TestSize = 64 }, rnn.Dataset);
-        Assert.Equal(new ModelConfig("rnn") { HiddenSize = 8 }, rnn.Model);
-        Assert.Equal(new ModelConfig("lstm") { HiddenSize = 12 }, lstm.Model);
+        Assert.Equal(new RnnConfig { HiddenSize = 8 }, rnn.Model);
+        Assert.Equal(new LstmConfig { HiddenSize = 12 }, lstm.Model);
         Assert.Equal(1.0, rnn.Training.ClipGradNorm);
         Assert.Null(lstm.Training.ClipGradNorm);
         Assert.Equal(30, lstm.Training.Steps);
@@ -37,7 +37,7 @@ public class ConfigLoaderTests
         Assert.Equal("my-study", batch.Name);
         var e = Assert.Single(batch.Experiments);
         Assert.Equal(new AddingConfig(), e.Dataset);
-        Assert.Equal(new ModelConfig("gru"), e.Model);
+        Assert.Equal(new GruConfig(), e.Model);
         Assert.Equal(1000, e.Training.Steps);
         Assert.Null(e.Training.ClipGradNorm);
     }
@@ -107,7 +107,7 @@ public class ConfigLoaderTests
 
         var unknown = SingleError("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n    monitoring: {monitors: [spectrum, spectra]}\n");
         Assert.Equal((5, 39), (unknown.Line, unknown.Column)); // at the name itself
-        Assert.StartsWith("monitoring.monitors: unknown name 'spectra'; valid: all, none, time_gradients, hidden_states, parameter_gradients, spectrum, attention, activations", unknown.Message);
+        Assert.StartsWith("monitoring.monitors: unknown name 'spectra'; valid: all, none, time_gradients, hidden_states, parameter_gradients, spectrum, attention, cross_attention, activations", unknown.Message);
         var mixed = SingleError("experiments:\n  - name: a\n    model: rnn\n    dataset: adding\n    monitoring: {monitors: [none, spectrum]}\n");
         Assert.Equal("monitoring.monitors: 'none' stands alone, not in a list with other names", mixed.Message);
     }
@@ -126,7 +126,7 @@ public class ConfigLoaderTests
                   <<: *small
                   hidden_size: 16
             """, "shared.yaml");
-        Assert.Equal([("lstm", 8), ("lstm", 16)], batch.Experiments.Select(e => (e.Model.Type, e.Model.HiddenSize)));
+        Assert.Equal([("lstm", 8), ("lstm", 16)], batch.Experiments.Select(e => (e.Model.Type, ((RecurrentModelConfig)e.Model).HiddenSize)));
         var error = Assert.Single(Assert.Throws<ConfigException>(() => ConfigLoader.Parse(
             "shared:\n  bad: &bad {type: lstm, hiden_size: 8}\nexperiments:\n  - {name: a, dataset: adding, model: {<<: *bad}}\n", "s.yaml")).Errors);
         Assert.Contains("unknown key 'hiden_size'", error.Message);
@@ -146,7 +146,7 @@ public class ConfigLoaderTests
         var exception = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(
             "experiments:\n  - name: a\n    model: rnnn\n    dataset: adding\n    training: {steps: -1, colour: red}\n", "study.yaml"));
         Assert.Equal([3, 5, 5], exception.Errors.Select(e => e.Line));
-        Assert.Equal("study.yaml:3:12: model.type: unknown model architecture 'rnnn'; valid choices: rnn, rnn_relu, lstm, gru, transformer (did you mean 'rnn'?)",
+        Assert.Equal("study.yaml:3:12: model.type: unknown model architecture 'rnnn'; valid choices: rnn, rnn_relu, lstm, gru, transformer, rnn_seq2seq, transformer_seq2seq (did you mean 'rnn'?)",
             exception.Errors[0].ToString());
     }
 
@@ -173,10 +173,10 @@ public class SchemaDocumentationTests
         string doc = File.ReadAllText(path);
         string generated = SchemaDocs.Update(doc);
         if (Environment.GetEnvironmentVariable("SEQLAB_UPDATE_DOCS") == "1") File.WriteAllText(path, generated);
-        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(doc, "<!-- schema:").Count);
+        Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(doc, "<!-- schema:").Count);
         Assert.Equal(generated, doc);
         Assert.Contains("| `files` | mapping of label to file | required | `fasta` |", doc);
-        Assert.Contains("| `layers` | integer 1…64 | 1 (rnn, rnn_relu, lstm, gru); 2 (transformer) |", doc); // the option records' defaults
+        Assert.Contains("| `layers` | integer 1…64 | 1 (rnn, rnn_relu, lstm, gru, rnn_seq2seq); 2 (transformer) |", doc); // the option records' defaults
     }
 
     [Fact]

@@ -64,8 +64,8 @@ public class DataKindTests
         var kind = new FastaTask();
         var config = new FastaConfig { Files = new Dictionary<string, string> { ["a"] = Path.Combine(folder, "a.fa"), ["b"] = Path.Combine(folder, "b.fa") }, ReverseComplement = true };
         Assert.Empty(kind.CheckData(config));
-        using var data = kind.Build(config, new ModelConfig("gru"), 64, seed: 3);
-        Assert.Equal(2, data.Outputs);
+        using var data = kind.Build(config, 64, seed: 3);
+        Assert.Equal(2, ((SingleSequenceShape)data.Shape).Outputs);
         Assert.NotNull(data.Test.Lengths); // variable lengths: padded, with their lengths
         using var generator = new Generator(9);
         using var batch = data.SampleBatch(generator, 1);

@@ -87,7 +87,7 @@ public class EveryDataKindTests
         var error = Assert.Single(Assert.Throws<ConfigException>(() => ConfigLoader.Parse(
             "experiments:\n  - name: a\n    model: {type: lstm, heads: 4}\n    dataset: {type: adding, window: 3}\n", "s.yaml")).Errors, e => e.Message.Contains("heads"));
         Assert.Equal((3, 25), (error.Line, error.Column));
-        Assert.Contains("model.heads does not apply to model type 'lstm' (it applies to: transformer)", error.Message);
+        Assert.Contains("model.heads does not apply to model type 'lstm' (it applies to: transformer, transformer_seq2seq)", error.Message);
         var missingPath = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("experiments:\n  - {name: t, model: lstm, dataset: text}\n", "s.yaml"));
         Assert.Contains("missing required key 'dataset.path'", missingPath.Message);
         var noFile = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("experiments:\n  - {name: t, model: lstm, dataset: {type: text, path: nowhere.txt}}\n", "/tmp/s.yaml"));

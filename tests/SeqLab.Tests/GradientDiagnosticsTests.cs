@@ -119,10 +119,10 @@ public class HiddenStateMonitorTests
         var inputs = randn(3, 7, 2);
         var lengths = tensor(new long[] { 7, 4, 6 });
         var targets = randn(3, 1);
-        using var batch = new SeqLab.Data.Batches.SequenceBatch(inputs, targets, lengths);
+        using var batch = SeqLab.Data.Batches.SequenceBatch.PerSequence(inputs, targets, lengths);
         var monitor = new HiddenStateMonitor();
         var log = new TrainingLog([monitor]);
-        monitor.Record(9, model, batch);
+        monitor.Record(9, model, batch, TaskCriteria.For(model.Task));
         var recorded = log.HiddenGradients().OrderBy(h => h.TimeStep).Select(h => h.Norm).ToArray();
         Assert.Equal(7, recorded.Length);
         Assert.All(log.HiddenGradients(), h => Assert.Equal((9, 1, false), (h.Step, h.Layer, h.Reverse)));
@@ -155,10 +155,10 @@ public class HiddenStateMonitorTests
         manual_seed(9);
         var model = new SequenceModel(new SequenceModelOptions(InputOptions.ForFeatures(2),
             new RecurrentOptions(RecurrentKind.Lstm, 4, Layers: 2, Bidirectional: true), new HeadOptions(TaskKind.SequenceRegression, 1)));
-        using var batch = new SeqLab.Data.Batches.SequenceBatch(randn(5, 6, 2), randn(5, 1), tensor(new long[] { 6, 6, 3, 5, 2 }));
+        using var batch = SeqLab.Data.Batches.SequenceBatch.PerSequence(randn(5, 6, 2), randn(5, 1), tensor(new long[] { 6, 6, 3, 5, 2 }));
         var monitor = new HiddenStateMonitor();
         var log = new TrainingLog([monitor]);
-        monitor.Record(1, model, batch);
+        monitor.Record(1, model, batch, TaskCriteria.For(model.Task));
         Assert.Equal(4 * 6, log.HiddenGradients().Count);               // 2 layers × 2 directions × 6 steps
         Assert.Equal(4 * 4 * 6, log.GateActivations().Count);            // × 4 gates
         Assert.Equal(4 * 4, log.GateSaturations().Count);

@@ -1,6 +1,5 @@
 using SeqLab.Models;
 using SeqLab.Models.Generation;
-using SeqLab.Models.Heads;
 using SeqLab.Models.Recurrent;
 using SeqLab.Models.Transformer;
 using TorchSharp;
@@ -179,7 +178,7 @@ public class ModelBehaviourTests
             model.to(ScalarType.Float64);
             var inputs = randn(2, 4, 2, dtype: ScalarType.Float64).requires_grad_(true);
             var targets = randn(2, 1, dtype: ScalarType.Float64);
-            Tensor Loss() => SequenceLoss.Compute(TaskKind.SequenceRegression, model.Forward(inputs), targets);
+            Tensor Loss() => TestModels.Loss(TaskKind.SequenceRegression, model.Forward(inputs), inputs, targets);
 
             model.zero_grad();
             Loss().backward();
@@ -342,7 +341,7 @@ public class ModelBehaviourTests
             _ => [batch, time, vocabulary],
         };
         Assert.Equal(expectedShape, output.shape);
-        var loss = SequenceLoss.Compute(task, output, targets, lengths);
+        var loss = TestModels.Loss(task, output, inputs, targets, lengths);
         Assert.True(double.IsFinite(loss.item<float>()));
 
         using var optimizer = optim.Adam(model.parameters(), 1e-2);

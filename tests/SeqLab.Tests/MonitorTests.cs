@@ -1,7 +1,6 @@
 using SeqLab.Data.Synthetic;
 using SeqLab.Training;
 using SeqLab.Models;
-using SeqLab.Models.Heads;
 using SeqLab.Models.Recurrent;
 using SeqLab.Models.Transformer;
 using TorchSharp;
@@ -41,7 +40,7 @@ public class MonitorTests
         var twin = TwoLayerLstm(seed);
         using var generator = new Generator((ulong)seed);
         using var batch = new AddingProblem(15).Sample(32, generator);
-        SequenceLoss.Compute(twin.Task, twin.Forward(batch.Inputs, batch.Lengths), batch.Targets, batch.Lengths).backward();
+        TaskCriteria.For(twin.Task).Loss(twin.Forward(batch.Inputs, batch.Lengths), batch).backward();
         var direct = twin.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.grad!);
 
         var logged = outcome.Log.ParameterGradients();
@@ -93,7 +92,7 @@ public class MonitorTests
         var twin = Build();
         using var batch = task.Sample(16, new Generator((ulong)seed));
         var embedded = twin.Embed(batch.Inputs);
-        var loss = SequenceLoss.Compute(twin.Task, twin.Head(twin.Encoder.Encode(embedded, batch.Lengths)), batch.Targets, batch.Lengths);
+        var loss = TaskCriteria.For(twin.Task).Loss(twin.Head(twin.Encoder.Encode(embedded, batch.Lengths)), batch);
         var expected = autograd.grad([loss], [embedded])[0].norm(2, p: 2).mean([0]).to(ScalarType.Float64).data<double>().ToArray();
 
         var profile = outcome.Log.TimeGradients().OrderBy(g => g.TimeStep).ToList();

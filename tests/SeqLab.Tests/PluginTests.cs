@@ -108,8 +108,7 @@ public class PluginTests
     /// <summary>A model that offers no capability: the bare <see cref="ISequenceModel"/> around a fused LSTM.</summary>
     sealed class Opaque(SequenceModel inner) : ISequenceModel
     {
-        public Tensor Forward(Tensor inputs, Tensor? lengths = null) => inner.Forward(inputs, lengths);
-        public TaskKind Task => inner.Task;
+        public Tensor Forward(ModelInput input) => inner.Forward(input);
         public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() => inner.NamedParameters();
         public nn.Module Module => inner;
         public long ParameterCount => inner.ParameterCount;
@@ -126,7 +125,10 @@ public class PluginTests
         using var generator = new Generator(7);
         var trainer = new Trainer(new TrainingOptions(5, 8, 1e-2, 1.0, 7, 1, 5), new MonitoringOptions(1) { ExpensiveEvery = 2 });
         var model = new Opaque(TestModels.Regressor(RecurrentKind.Lstm, 6));
-        var outcome = trainer.Train(model, (g, _) => task.Sample(8, g), generator, validation, validation, new TrainingRun { MonitoringBatch = monitoringBatch });
+        // Without a task head the trainer cannot guess the loss: the caller names the criterion.
+        Assert.Contains("give the criterion", Assert.Throws<ArgumentException>(() => trainer.Train(model, (g, _) => task.Sample(8, g), generator, validation, validation)).Message);
+        var outcome = trainer.Train(model, (g, _) => task.Sample(8, g), generator, validation, validation,
+            new TrainingRun { MonitoringBatch = monitoringBatch, Criterion = TaskCriteria.For(TaskKind.SequenceRegression) });
 
         Assert.Equal(TrainingStatus.Completed, outcome.Status);
         Assert.NotEmpty(outcome.Log.TimeGradients());          // feature inputs: ∂L/∂x_t needs no capability
@@ -150,7 +152,7 @@ public class PluginTests
             new RecurrentOptions(kind, 5, SpectralRadius: 1.5), new HeadOptions(TaskKind.SequenceRegression, 1)));
         var inputs = randn(3, 7, 2) * 2;
         var lengths = tensor(new long[] { 7, 4, 6 });
-        using var batch = new SequenceBatch(inputs, randn(3, 1), lengths);
+        using var batch = SequenceBatch.PerSequence(inputs, randn(3, 1), lengths);
         var monitor = new ActivationMonitor();
         monitor.Record(9, model, batch);
         Assert.Equal(7, monitor.Records.Count);
@@ -192,7 +194,7 @@ public class PluginTests
         manual_seed(12);
         var model = new SequenceModel(new SequenceModelOptions(InputOptions.ForFeatures(2),
             new RecurrentOptions(RecurrentKind.Lstm, 4, Layers: 2, Bidirectional: true), new HeadOptions(TaskKind.SequenceRegression, 1)));
-        using var batch = new SequenceBatch(randn(5, 6, 2), randn(5, 1), tensor(new long[] { 6, 6, 3, 5, 2 }));
+        using var batch = SequenceBatch.PerSequence(randn(5, 6, 2), randn(5, 1), tensor(new long[] { 6, 6, 3, 5, 2 }));
         var monitor = new ActivationMonitor();
         monitor.Record(1, model, batch);
         Assert.Equal(2 * 2 * 6, monitor.Records.Count); // layers × directions × steps

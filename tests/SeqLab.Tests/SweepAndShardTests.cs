@@ -42,7 +42,7 @@ public class SweepAndShardTests
         Assert.Equal([(10, 0.01, 1L), (10, 0.01, 2L), (10, 0.001, 1L), (10, 0.001, 2L), (20, 0.01, 1L), (20, 0.01, 2L), (20, 0.001, 1L), (20, 0.001, 2L)], settings);
         Assert.All(batch.Experiments.Take(8), e => Assert.Equal("lstm", e.Model.Type));
         Assert.Equal(5, batch.Experiments[^1].Training.Seed);
-        Assert.Equal(4, batch.Experiments[0].Model.HiddenSize); // defaults still apply to every variant
+        Assert.Equal(4, ((RecurrentModelConfig)batch.Experiments[0].Model).HiddenSize); // defaults still apply to every variant
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public class SweepAndShardTests
     {
         var batch = ConfigLoader.Parse(Sweep, "sweep.yaml", ["training.learning_rate=0.5", "model.hidden_size=7"]);
         Assert.All(batch.Experiments, e => Assert.Equal(0.5, e.Training.LearningRate));
-        Assert.All(batch.Experiments, e => Assert.Equal(7, e.Model.HiddenSize));
+        Assert.All(batch.Experiments, e => Assert.Equal(7, ((RecurrentModelConfig)e.Model).HiddenSize));
 
         var unknown = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(Sweep, "sweep.yaml", ["training.lerning_rate=0.5"]));
         var error = Assert.Single(unknown.Errors);

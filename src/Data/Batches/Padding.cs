@@ -41,7 +41,7 @@ public static class Collate
         if (options.PadValue != 0) Array.Fill(inputs, options.PadValue);
         for (int b = 0; b < sequences.Count; b++)
             Place(sequences[b], features, lengths[b], time, options, inputs.AsSpan((int)(b * time * features), (int)(time * features)));
-        return new SequenceBatch(tensor(inputs, [sequences.Count, time, features]), targets, tensor(lengths)) { PaddedAtStart = options.Side == PaddingSide.Start };
+        return SequenceBatch.PerSequence(tensor(inputs, [sequences.Count, time, features]), targets, tensor(lengths)) with { PaddedAtStart = options.Side == PaddingSide.Start };
     }
 
     /// <summary>Token sequences with sequence-level <paramref name="targets"/>.</summary>
@@ -49,7 +49,7 @@ public static class Collate
     {
         options ??= new PaddingOptions();
         var (inputs, lengths, time) = PadTokens(sequences, options);
-        return new SequenceBatch(tensor(inputs, [sequences.Count, time]), targets, tensor(lengths)) { PaddedAtStart = options.Side == PaddingSide.Start };
+        return SequenceBatch.PerSequence(tensor(inputs, [sequences.Count, time]), targets, tensor(lengths)) with { PaddedAtStart = options.Side == PaddingSide.Start };
     }
 
     /// <summary>Token sequences with per-step class targets of the same lengths (tagging, copy memory).</summary>
@@ -61,7 +61,23 @@ public static class Collate
                 throw new ArgumentException($"sequence {b} has {sequences[b].Length} steps but {stepTargets[b].Length} targets");
         var (inputs, lengths, time) = PadTokens(sequences, options);
         var (targets, _, _) = PadTokens(stepTargets, options);
-        return new SequenceBatch(tensor(inputs, [sequences.Count, time]), tensor(targets, [sequences.Count, time]), tensor(lengths)) { PaddedAtStart = options.Side == PaddingSide.Start };
+        return SequenceBatch.PerStep(tensor(inputs, [sequences.Count, time]), tensor(targets, [sequences.Count, time]), tensor(lengths)) with { PaddedAtStart = options.Side == PaddingSide.Start };
+    }
+
+    /// <summary>
+    /// Source and target token sequences as a <see cref="TargetLayout.Sequence"/> batch for teacher forcing: the decoder reads
+    /// <paramref name="start"/> followed by the target, and learns to emit the target followed by <paramref name="end"/>;
+    /// both sides padded at the end with <paramref name="padding"/>, each with its own lengths (a target's counts its end token).
+    /// </summary>
+    public static SequenceBatch Pairs(IReadOnlyList<long[]> sources, IReadOnlyList<long[]> targets, long start, long end, long padding = 0)
+    {
+        if (sources.Count != targets.Count) throw new ArgumentException($"{sources.Count} sources but {targets.Count} targets");
+        var options = new PaddingOptions(PadToken: padding);
+        var (source, sourceLengths, sourceTime) = PadTokens(sources, options);
+        var (emitted, targetLengths, targetTime) = PadTokens(targets.Select(t => (long[])[.. t, end]).ToList(), options);
+        var (read, _, _) = PadTokens(targets.Select(t => (long[])[start, .. t]).ToList(), options);
+        return SequenceBatch.SourceToTarget(tensor(source, [sources.Count, sourceTime]), tensor(sourceLengths),
+            tensor(read, [targets.Count, targetTime]), tensor(emitted, [targets.Count, targetTime]), tensor(targetLengths));
     }
 
     static (long[] Values, long[] Lengths, long Time) PadTokens(IReadOnlyList<long[]> sequences, PaddingOptions options)
@@ -126,5 +142,37 @@ public static class Bucketing
             total += (long)batch.Length * batch.Max(i => lengths[i]);
         }
         return total == 0 ? 0 : 1 - valid / (double)total;
+    }
+}
+
+/// <summary>
+/// Length-bucketed batches for training by steps rather than epochs: pass k over the data is <see cref="Bucketing.Batches"/>
+/// with seed + k, and step after step takes its batches in order — the order depends on the seed and the step alone, so a
+/// resumed run continues it exactly.
+/// </summary>
+public sealed class StepBatches
+{
+    readonly IReadOnlyList<int> lengths;
+    readonly int batchSize, poolBatches, seed, perPass;
+    int cachedPass = -1;
+    List<int[]> cached = [];
+
+    /// <summary>Batches of <paramref name="batchSize"/> indices into <paramref name="lengths"/>, bucketed over pools of <paramref name="poolBatches"/> batches.</summary>
+    public StepBatches(IReadOnlyList<int> lengths, int batchSize, int poolBatches, int seed)
+    {
+        (this.lengths, this.batchSize, this.poolBatches, this.seed) = (lengths, batchSize, poolBatches, seed);
+        perPass = Bucketing.Batches(lengths, batchSize, poolBatches, seed).Count;
+    }
+
+    /// <summary>The indices of the batch of 1-based <paramref name="step"/>.</summary>
+    public int[] ForStep(int step)
+    {
+        int pass = (step - 1) / perPass;
+        if (pass != cachedPass)
+        {
+            cached = Bucketing.Batches(lengths, batchSize, poolBatches, unchecked(seed + pass));
+            cachedPass = pass;
+        }
+        return cached[(step - 1) % perPass];
     }
 }

@@ -65,7 +65,7 @@ public static class DnaEncoding
             OneHot(records[i].Sequence, ambiguousAsZero).CopyTo(inputs, i * length * 4);
             targets[i] = ClassIndex(classes, records[i]);
         }
-        return new SequenceBatch(tensor(inputs, [records.Count, length, 4]), tensor(targets));
+        return SequenceBatch.PerSequence(tensor(inputs, [records.Count, length, 4]), tensor(targets));
     }
 
     static int ClassIndex(IReadOnlyList<string> classes, DnaRecord record)

@@ -44,7 +44,7 @@ public sealed class AddingProblem
         markers.scatter_(1, first, one).scatter_(1, second, one);
         var inputs = stack([values, markers], dim: 2);
         var targets = (values * markers).sum(1, keepdim: true);
-        return new SequenceBatch(inputs.MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope());
+        return SequenceBatch.PerSequence(inputs.MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope());
     }
 
     /// <summary>

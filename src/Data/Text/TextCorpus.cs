@@ -124,6 +124,6 @@ public sealed class LanguageModelData
                 inputs[b * Context + t] = Ids[starts[b] + t];
                 targets[b * Context + t] = Ids[starts[b] + t + 1];
             }
-        return new SequenceBatch(tensor(inputs, [starts.Count, Context]), tensor(targets, [starts.Count, Context]));
+        return SequenceBatch.PerStep(tensor(inputs, [starts.Count, Context]), tensor(targets, [starts.Count, Context]));
     }
 }

@@ -86,7 +86,7 @@ public sealed class ForecastSplit
             all.Slice(samples[i] * size, size).CopyTo(inputs.AsSpan(i * size, size));
             targets[i] = Targets[samples[i]];
         }
-        return new SequenceBatch(tensor(inputs, [samples.Count, Window, FeatureCount]), tensor(targets, [samples.Count, 1]));
+        return SequenceBatch.PerSequence(tensor(inputs, [samples.Count, Window, FeatureCount]), tensor(targets, [samples.Count, 1]));
     }
 }
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using SeqLab.Config;
 using SeqLab.Training;
-using SeqLab.Experiments.Tasks;
+using SeqLab.Tasks;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -307,26 +308,26 @@ public static partial class ConfigLoader
             var monitoring = values["monitoring"];
             string datasetType = (string)dataset["type"]!, modelType = (string)model["type"]!;
             var kind = DataKinds.Find(datasetType)!;
+            var modelKind = ModelKinds.Find(modelType)!;
             var datasetConfig = Populate(kind.CreateConfig(), dataset, Schema.Dataset, datasetType);
-            var modelConfig = Populate(new ModelConfig(modelType), model, Schema.Model, modelType);
+            var modelConfig = Populate(modelKind.CreateConfig(), model, Schema.Model, modelType);
             int errors = Errors.Count;
-            foreach (var problem in kind.CheckModel(datasetConfig, modelConfig))
+            foreach (var problem in kind.CheckModel(datasetConfig, modelKind, modelConfig))
                 Error(node, $"experiment '{name}': {problem}");
-            if (ModelBinding.Problem(modelConfig, kind, datasetConfig) is string invalid)
+            var shape = kind.Describe(datasetConfig);
+            if (modelKind.Problem(modelConfig, shape) is string invalid)
                 Error(node, $"experiment '{name}': {invalid}");
+            if (training["scheduled_sampling"] is double sampling && sampling > 0 && shape is not SequenceToSequenceShape)
+                Error(sectionNodes.GetValueOrDefault(("training", "scheduled_sampling")) ?? node,
+                    $"training.scheduled_sampling applies to sequence-to-sequence data (a decoder that reads its own predictions); dataset type '{datasetType}' is a {shape.Name} problem");
             // The data itself, as far as it can be checked without training (once per distinct dataset config).
             if (!dataChecks.TryGetValue(datasetConfig, out var problems))
                 dataChecks[datasetConfig] = problems = kind.CheckData(datasetConfig).ToList();
             foreach (var problem in problems)
                 Error(sectionNodes.GetValueOrDefault(("dataset", problem.Key)) ?? node, $"dataset.{problem.Key}: {problem.Message}");
             if (Errors.Count > errors) return null;
-            return new ExperimentConfig(
-                name,
-                datasetConfig,
-                modelConfig,
-                Populate(new TrainingOptions(Int(training, "steps"), Int(training, "batch_size"), (double)training["learning_rate"]!,
-                    (double?)training["clip_grad_norm"], (long)training["seed"]!, Int(training, "threads"), Int(training, "eval_every")), training, Schema.Training, null),
-                Populate(new MonitoringOptions(Int(monitoring, "log_every")), monitoring, Schema.Monitoring, null));
+            return new ExperimentConfig(name, datasetConfig, modelConfig,
+                Populate(new TrainingOptions(), training, Schema.Training, null), Populate(new MonitoringOptions(), monitoring, Schema.Monitoring, null));
         }
 
         readonly Dictionary<DatasetConfig, List<DataProblem>> dataChecks = [];
@@ -374,8 +375,6 @@ public static partial class ConfigLoader
             }
             return string.Join(",", names.Select(n => n.Name));
         }
-
-        static int Int(Dictionary<string, object?> values, string key) => checked((int)(long)values[key]!);
 
         /// <summary>The keys of one section block; a bare scalar is shorthand for <c>type</c>.</summary>
         Dictionary<string, Entry> SectionEntries(SectionSpec section, Entry block)
@@ -590,26 +589,5 @@ public static partial class ConfigLoader
     }
 
     /// <summary>" (did you mean 'x'?)" for the closest name within a small edit distance, else "".</summary>
-    internal static string Suggest(string given, IEnumerable<string> candidates)
-    {
-        var best = candidates
-            .Select(c => (Name: c, Distance: EditDistance(given.ToLowerInvariant(), c.ToLowerInvariant())))
-            .OrderBy(c => c.Distance)
-            .FirstOrDefault();
-        return best.Name is not null && best.Distance <= Math.Max(2, given.Length / 3) ? $" (did you mean '{best.Name}'?)" : "";
-    }
-
-    static int EditDistance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (int i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            previous = current;
-        }
-        return previous[b.Length];
-    }
+    internal static string Suggest(string given, IEnumerable<string> candidates) => NameSuggestion.For(given, candidates);
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using SeqLab.Experiments.Tasks;
+using SeqLab.Tasks;
 
 namespace SeqLab.Experiments.Config;
 
@@ -11,13 +11,23 @@ namespace SeqLab.Experiments.Config;
 /// </summary>
 public static partial class SchemaDocs
 {
-    /// <summary>The generated blocks by name: <c>dataset</c>, <c>dataset-kinds</c>, <c>model</c>.</summary>
+    /// <summary>The generated blocks by name: <c>dataset</c>, <c>dataset-kinds</c>, <c>model</c>, <c>date-formats</c>.</summary>
     public static IReadOnlyDictionary<string, string> Blocks() => new Dictionary<string, string>
     {
         ["dataset"] = Table(Schema.Dataset),
         ["dataset-kinds"] = Kinds(),
         ["model"] = Table(Schema.Model),
+        ["date-formats"] = DateFormats(),
     };
+
+    /// <summary>The formats <c>dates</c> writes, with their language and an example (3 November 2021).</summary>
+    public static string DateFormats()
+    {
+        var text = new StringBuilder("| format | language | example |\n|---|---|---|\n");
+        foreach (var format in SeqLab.Data.Synthetic.DatePairs.AllFormats)
+            text.Append(CultureInfo.InvariantCulture, $"| `{format.Name}` | `{format.Language}` | {Escape(format.Example)} |\n");
+        return text.ToString();
+    }
 
     /// <summary><paramref name="markdown"/> with every <c>&lt;!-- schema:NAME --&gt;</c> … <c>&lt;!-- /schema:NAME --&gt;</c> block replaced by its generated text.</summary>
     public static string Update(string markdown) =>

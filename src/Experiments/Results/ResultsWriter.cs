@@ -1,8 +1,9 @@
 using SeqLab.Runtime.Files;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SeqLab.Config;
 using SeqLab.Experiments.Config;
-using SeqLab.Experiments.Tasks;
+using SeqLab.Tasks;
 using SeqLab.Reports;
 using SeqLab.Training;
 using SeqLab.Training.Logging;

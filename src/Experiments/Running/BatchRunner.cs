@@ -1,6 +1,6 @@
 using SeqLab.Reports;
 using SeqLab.Experiments.Config;
-using SeqLab.Experiments.Tasks;
+using SeqLab.Tasks;
 using SeqLab.Experiments.Results;
 using SeqLab.Models;
 using SeqLab.Training;
@@ -76,15 +76,15 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
             int threads = Math.Max(1, training.Threads / Math.Max(1, jobs));
             torch.set_num_threads(threads);
             TaskData data;
-            SequenceModel model;
+            ISequenceModel model;
             lock (TorchRandom.Gate)
             {
                 torch.manual_seed(training.Seed);
-                data = DataKinds.Find(experiment.Dataset.Type)!.Build(experiment.Dataset, experiment.Model, training.BatchSize, training.Seed);
-                model = new SequenceModel(ModelBinding.Options(experiment.Model, data.Input, data.Task, data.Outputs));
+                data = DataKinds.Find(experiment.Dataset.Type)!.Build(experiment.Dataset, training.BatchSize, training.Seed);
+                model = ModelKinds.Find(experiment.Model.Type)!.Build(experiment.Model, data.Shape);
             }
             using var dataScope = data;
-            task = data.Task.ToString();
+            task = data.Shape.Name;
             baseline = double.IsFinite(data.BaselineLoss) ? data.BaselineLoss : null;
             baselineName = data.BaselineName;
             using var module = model.Module;
@@ -95,11 +95,14 @@ public sealed class BatchRunner(IRunProgress progress, string? configFile = null
 
             progress.Started(experiment.Name, training.Steps, description);
             var trainer = new Trainer(training, experiment.Monitoring, device);
+            if (training.EvalBatchSize is int chunk && data.Evaluator is { } evaluator) evaluator.ChunkSize = chunk;
             using var monitoringBatch = data.Validation.Take(experiment.Monitoring.MonitorBatchSize);
             var outcome = trainer.Train(model, data.SampleBatch, dataGenerator, data.Validation, data.Test, new TrainingRun
             {
                 Observer = metrics => progress.Stepped(experiment.Name, metrics, training.Steps),
                 Folder = folder, Cancellation = cancellation, StatefulPeriod = data.StatefulPeriod, MonitoringBatch = monitoringBatch,
+                Criterion = data.Criterion, Evaluator = data.Evaluator,
+                Step = training.ScheduledSampling > 0 ? new ScheduledSamplingStep(training.ScheduledSampling) : null,
             });
             var testMetrics = new Dictionary<string, double>(outcome.TestMetrics);
             if (outcome.Status == TrainingStatus.Completed && data.TestMetrics is not null)

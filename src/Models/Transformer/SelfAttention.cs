@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn;
 namespace SeqLab.Models.Transformer;
 
 /// <summary>
-/// Multi-head scaled dot-product self-attention, batch-first, that returns its attention weights
+/// Multi-head scaled dot-product attention (self- or cross-attention), batch-first, that returns its attention weights
 /// [batch, heads, query, key] so they can be plotted (TorchSharp's <c>MultiheadAttention</c> is sequence-first).
 /// </summary>
 public sealed class SelfAttention : nn.Module
@@ -36,27 +36,36 @@ public sealed class SelfAttention : nn.Module
     /// LibTorch's fused scaled-dot-product kernel, which never builds the weight matrix; with them, the same arithmetic
     /// written out, so the two agree to float rounding.
     /// </summary>
-    public (Tensor Output, Tensor? Weights) Attend(Tensor x, Tensor? keyValid, bool causal, bool weightsWanted = true)
+    public (Tensor Output, Tensor? Weights) Attend(Tensor x, Tensor? keyValid, bool causal, bool weightsWanted = true) =>
+        Attend(x, x, keyValid, causal, weightsWanted);
+
+    /// <summary>
+    /// Queries from <paramref name="queries"/> [batch, query time, model] attend over keys and values from
+    /// <paramref name="keysAndValues"/> [batch, key time, model] — cross-attention from a decoder to an encoder's outputs, or
+    /// self-attention when both are the same tensor. <paramref name="keyValid"/> [batch, key time] marks real keys;
+    /// <paramref name="causal"/> (square only) hides later keys.
+    /// </summary>
+    public (Tensor Output, Tensor? Weights) Attend(Tensor queries, Tensor keysAndValues, Tensor? keyValid, bool causal, bool weightsWanted)
     {
-        long batch = x.shape[0], time = x.shape[1], width = x.shape[2], headSize = width / heads;
-        Tensor Split(Tensor t) => t.view(batch, time, heads, headSize).transpose(1, 2); // [batch, heads, time, headSize]
-        var q = Split(query.call(x));
-        var k = Split(key.call(x));
-        var v = Split(value.call(x));
+        long batch = queries.shape[0], time = queries.shape[1], width = queries.shape[2], keyTime = keysAndValues.shape[1], headSize = width / heads;
+        Tensor Split(Tensor t, long steps) => t.view(batch, steps, heads, headSize).transpose(1, 2); // [batch, heads, steps, headSize]
+        var q = Split(query.call(queries), time);
+        var k = Split(key.call(keysAndValues), keyTime);
+        var v = Split(value.call(keysAndValues), keyTime);
         Tensor mixed;
         Tensor? weights = null;
         if (!weightsWanted && (!training || dropoutRate == 0))
         {
             // A boolean mask is true where a query may look; the kernel takes a causal flag only without a mask of its own.
             Tensor? allowed = keyValid?.unsqueeze(1).unsqueeze(1);
-            if (causal && allowed is not null) allowed = allowed.logical_and(ones(time, time, ScalarType.Bool, x.device).tril());
+            if (causal && allowed is not null) allowed = allowed.logical_and(ones(time, keyTime, ScalarType.Bool, queries.device).tril());
             mixed = nn.functional.scaled_dot_product_attention(q, k, v, allowed, 0.0, causal && allowed is null);
         }
         else
         {
             var scores = q.matmul(k.transpose(-2, -1)) / Math.Sqrt(headSize);
             if (causal)
-                scores = scores.masked_fill(ones(time, time, ScalarType.Bool, x.device).triu(1), SeqLab.Runtime.Tensors.Scalars.NegativeInfinity);
+                scores = scores.masked_fill(ones(time, keyTime, ScalarType.Bool, queries.device).triu(1), SeqLab.Runtime.Tensors.Scalars.NegativeInfinity);
             if (keyValid is not null)
                 scores = scores.masked_fill(keyValid.logical_not().unsqueeze(1).unsqueeze(1), SeqLab.Runtime.Tensors.Scalars.NegativeInfinity);
             weights = scores.softmax(-1);

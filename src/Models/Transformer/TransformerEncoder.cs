@@ -130,16 +130,19 @@ public sealed class TransformerEncoder : nn.Module, ISequenceEncoder, SeqLab.Mod
         return (steps * weights).sum(1) / weights.sum(1);
     }
 
-    Tensor Positions(long time, Device device, ScalarType dtype)
+    Tensor Positions(long time, Device device, ScalarType dtype) =>
+        positions is not null ? positions.call(arange(time, device: device)).unsqueeze(0) : SinusoidalPositions(time, options.ModelSize, device, dtype);
+
+    /// <summary>Vaswani et al.'s fixed positions, [1, time, modelSize]: sin at even and cos at odd features, wavelengths from 2π to 10000·2π.</summary>
+    internal static Tensor SinusoidalPositions(long time, int modelSize, Device device, ScalarType dtype)
     {
-        if (positions is not null) return positions.call(arange(time, device: device)).unsqueeze(0);
         using var noGrad = no_grad();
         var position = arange(time, dtype: ScalarType.Float32, device: device).unsqueeze(1);
-        var frequencies = exp(arange(0, options.ModelSize, 2, dtype: ScalarType.Float32, device: device) * (-Math.Log(10000.0) / options.ModelSize));
-        var table = zeros(time, options.ModelSize, dtype: ScalarType.Float32, device: device);
+        var frequencies = exp(arange(0, modelSize, 2, dtype: ScalarType.Float32, device: device) * (-Math.Log(10000.0) / modelSize));
+        var table = zeros(time, modelSize, dtype: ScalarType.Float32, device: device);
         var angles = position * frequencies;
         table[.., TensorIndex.Slice(0, null, 2)] = sin(angles);
-        table[.., TensorIndex.Slice(1, null, 2)] = cos(angles).narrow(1, 0, options.ModelSize / 2);
+        table[.., TensorIndex.Slice(1, null, 2)] = cos(angles).narrow(1, 0, modelSize / 2);
         return table.to(dtype).unsqueeze(0);
     }
 }

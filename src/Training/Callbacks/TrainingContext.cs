@@ -19,6 +19,8 @@ public sealed class TrainingContext
     public required MonitoringOptions Monitoring { get; init; }
     /// <summary>Everything measured so far.</summary>
     public required TrainingLog Log { get; init; }
+    /// <summary>What the task optimises and reports: monitors that take a loss of their own (through a twin, on the monitoring batch) use it.</summary>
+    public required SeqLab.Training.Criteria.ICriterion Criterion { get; init; }
     /// <summary>The optimiser.</summary>
     public required optim.Optimizer Optimizer { get; init; }
     /// <summary>The generator that draws the training batches.</summary>

@@ -52,9 +52,8 @@ public sealed class ActivationMonitor : TrainingMonitor<List<ActivationStatistic
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var twin = TorchRandom.Preserving(recurrent.ToUnrolled);
-        twin.eval();
-        var trace = ((UnrolledRecurrentEncoder)twin.Encoder).Trace(twin.Embed(batch.Inputs), batch.Lengths, null, recordGates: true);
-        bool relu = recurrent.Recurrent.Kind == RecurrentKind.RnnRelu;
+        var trace = twin.Run(batch.ForModel(), recordGates: true);
+        bool relu = recurrent.Kind == RecurrentKind.RnnRelu;
         string nonlinearity = relu ? "relu" : "tanh";
         using var valid = LengthMask.Valid(batch.Lengths, batch.Size, batch.Length, batch.Inputs.device);
         var weights = valid.to(ScalarType.Float64);          // [batch, time]

@@ -54,7 +54,7 @@ public sealed class AttentionMonitor : TrainingMonitor<AttentionRecords>
         encoder.RecordAttention = true;
         try
         {
-            model.Forward(batch.Inputs, batch.Lengths);
+            model.Forward(batch.ForModel());
             long time = batch.Length;
             var device = batch.Inputs.device;
             using var valid = LengthMask.Valid(batch.Lengths, batch.Size, time, device).to(ScalarType.Float64); // [batch, time]

@@ -1,10 +1,9 @@
 using SeqLab.Data.Batches;
 using SeqLab.Models;
-using SeqLab.Models.Heads;
 using SeqLab.Models.Introspection;
-using SeqLab.Models.Recurrent;
 using SeqLab.Runtime.Tensors;
 using SeqLab.Training.Callbacks;
+using SeqLab.Training.Criteria;
 using SeqLab.Training.Diagnosis;
 using SeqLab.Training.Logging;
 using static TorchSharp.torch;
@@ -50,20 +49,18 @@ public sealed class HiddenStateMonitor : TrainingMonitor<HiddenStateRecords>
     {
         if (!step.IsExpensiveStep || step.Run.MonitoringBatch is not { } batch) return;
         if (step.Run.Model.Capability<IRecurrentIntrospection>() is null) return;
-        Record(step.Step, step.Run.Model, batch);
+        Record(step.Step, step.Run.Model, batch, step.Run.Criterion);
     }
 
-    /// <summary>Records ‖∂L/∂h_t‖ and the gates of <paramref name="model"/> on <paramref name="batch"/> for <paramref name="step"/>; nothing for models that are not recurrent.</summary>
-    public void Record(int step, ISequenceModel model, SequenceBatch batch)
+    /// <summary>Records ‖∂L/∂h_t‖ and the gates of <paramref name="model"/> on <paramref name="batch"/> for <paramref name="step"/>, its loss by <paramref name="criterion"/>; nothing for models that are not recurrent.</summary>
+    public void Record(int step, ISequenceModel model, SequenceBatch batch, ICriterion criterion)
     {
         if (model.Capability<IRecurrentIntrospection>() is not { } recurrent) return;
         using var scope = NewDisposeScope();
         using var gradientsOn = enable_grad(); // grad mode is per thread; this monitor needs it whatever the caller set
         using var twin = TorchRandom.Preserving(recurrent.ToUnrolled);
-        twin.eval();
-        var encoder = (UnrolledRecurrentEncoder)twin.Encoder;
-        var trace = encoder.Trace(twin.Embed(batch.Inputs), batch.Lengths, null, recordGates: true);
-        var loss = SequenceLoss.Compute(twin.Task, twin.Head(trace.Output), batch.Targets, batch.Lengths);
+        var trace = twin.Run(batch.ForModel(), recordGates: true);
+        var loss = criterion.Loss(trace.Outputs, batch);
         if (!loss.requires_grad) return; // autograd.grad would abort the process rather than throw
         var hidden = trace.Directions.SelectMany(d => d.Hidden).ToList();
         var gradients = autograd.grad([loss], hidden, allow_unused: true);

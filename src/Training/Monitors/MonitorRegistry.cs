@@ -13,6 +13,7 @@ public static class MonitorRegistry
         () => new ParameterGradientMonitor(),
         () => new SpectrumMonitor(),
         () => new AttentionMonitor(),
+        () => new CrossAttentionMonitor(),
         () => new ActivationMonitor(),
     ];
 

@@ -35,6 +35,7 @@ public sealed record ParameterGradient(int Step, string Parameter, double Norm)
 public sealed class ParameterGradientMonitor : TrainingMonitor<List<ParameterGradient>>
 {
     IReadOnlyDictionary<string, int> depths = new Dictionary<string, int>();
+    Func<int, string>? label; // the model's words for a depth ("encoder 2", "decoder 1"), else the stack's (LayerDepth)
     List<Tensor>? before;
     int firstRow;
 
@@ -48,7 +49,10 @@ public sealed class ParameterGradientMonitor : TrainingMonitor<List<ParameterGra
     public override void OnTrainStart(TrainingContext context)
     {
         if (context.Model.Capability<IParameterDepth>() is { } model)
+        {
             depths = context.Parameters.ToDictionary(p => p.Name, p => model.DepthOf(p.Name));
+            label = model.DepthLabel;
+        }
         else
         {
             depths = context.Parameters.ToDictionary(p => p.Name, _ => 0);
@@ -124,13 +128,14 @@ public sealed class ParameterGradientMonitor : TrainingMonitor<List<ParameterGra
     public override IEnumerable<ResultTable> Tables()
     {
         int encoderLayers = LayerDepth.EncoderLayers(State.Select(p => p.Layer));
+        string Label(int depth) => label?.Invoke(depth) ?? LayerDepth.Label(depth, encoderLayers);
         var parameters = new Csv("step", "parameter", "layer", "depth", "grad_norm", "grad_mean_abs", "grad_max_abs", "weight_norm", "update_ratio");
         foreach (var p in State)
-            parameters.Row(p.Step, p.Parameter, p.Layer, LayerDepth.Label(p.Layer, encoderLayers), p.Norm, p.MeanAbs, p.MaxAbs, p.WeightNorm, p.UpdateRatio);
+            parameters.Row(p.Step, p.Parameter, p.Layer, Label(p.Layer), p.Norm, p.MeanAbs, p.MaxAbs, p.WeightNorm, p.UpdateRatio);
         yield return new ResultTable("grad_params.csv", parameters);
         var layers = new Csv("step", "layer", "depth", "grad_norm");
         foreach (var (step, layer, norm) in LayerGradients())
-            layers.Row(step, layer, LayerDepth.Label(layer, encoderLayers), norm);
+            layers.Row(step, layer, Label(layer), norm);
         yield return new ResultTable("grad_layers.csv", layers);
     }
 

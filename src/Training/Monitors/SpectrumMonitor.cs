@@ -37,9 +37,8 @@ public sealed class SpectrumMonitor : TrainingMonitor<List<RecurrentSpectrum>>
     public static IEnumerable<RecurrentSpectrum> Measure(ISequenceModel model, int step)
     {
         if (model.Capability<IRecurrentIntrospection>() is not { } recurrent) return [];
-        int gates = recurrent.Recurrent.Kind.GateCount(), hidden = recurrent.Recurrent.HiddenSize;
         var weights = recurrent.RecurrentWeights().ToList();
-        var blocks = weights.SelectMany((w, index) => Enumerable.Range(0, gates).Select(gate => (Weight: index, Gate: gate))).ToArray();
+        var blocks = weights.SelectMany((w, index) => Enumerable.Range(0, w.Kind.GateCount()).Select(gate => (Weight: index, Gate: gate))).ToArray();
         var results = new RecurrentSpectrum[blocks.Length];
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -50,6 +49,7 @@ public sealed class SpectrumMonitor : TrainingMonitor<List<RecurrentSpectrum>>
             using var blockScope = NewDisposeScope();
             using var noGradHere = no_grad(); // grad mode is per thread
             var (index, gate) = blocks[i];
+            int hidden = weights[index].HiddenSize;
             var block = float64[index].narrow(0, gate * hidden, hidden);
             double largest = linalg.svdvals(block).max().item<double>();
             results[i] = new RecurrentSpectrum(step, weights[index].Name, gate, largest, RecurrentInitialiser.SpectralRadius(block));

@@ -36,8 +36,14 @@ public sealed class TimeGradientMonitor : TrainingMonitor<List<TimeGradient>>
             step.Run.Log.Note("gradient over time: the model does not expose the vectors its encoder reads, so grad_time.csv stays empty");
             return;
         }
-        // ‖∂L/∂x_t‖ per sequence, then the mean over the batch: one number per time step.
-        var profile = grad.norm(2, p: 2).mean([0]).to(ScalarType.Float64).data<double>().ToArray();
+        if (grad.dim() < 3)
+        {
+            step.Run.Log.Note($"gradient over time: the input vectors are [{string.Join(", ", grad.shape)}], not [batch, time, features…], so grad_time.csv stays empty");
+            return;
+        }
+        // ‖∂L/∂x_t‖ per sequence — over every feature of step t, a whole frame for [batch, time, channels, height, width] — then the mean over the batch.
+        var perStep = grad.dim() == 3 ? grad.norm(2, p: 2) : grad.flatten(2).norm(2, p: 2);
+        var profile = perStep.mean([0]).to(ScalarType.Float64).data<double>().ToArray();
         for (int t = 0; t < profile.Length; t++)
             State.Add(new TimeGradient(step.Step, t + 1, profile[t]));
     }

@@ -1,11 +1,11 @@
 using SeqLab.Data;
 using SeqLab.Data.Batches;
 using SeqLab.Data.Dna;
-using SeqLab.Experiments.Config;
+using SeqLab.Config;
 using SeqLab.Models;
 using static TorchSharp.torch;
 
-namespace SeqLab.Experiments.Tasks;
+namespace SeqLab.Tasks;
 
 /// <summary>
 /// <c>dataset: {type: fasta}</c> — classification from FASTA files, one file per class (the layout of most public promoter
@@ -45,7 +45,7 @@ public sealed record FastaConfig : SplitConfig
 /// <see cref="DnaReaders.ReadFasta"/>; a stratified split; variable lengths padded and masked; one-hot or k-mer input;
 /// optional reverse-complement augmentation; accuracy beside the class priors.
 /// </summary>
-public sealed class FastaTask : DataKind<FastaConfig>
+public sealed class FastaTask : SequenceDataKind<FastaConfig>
 {
     /// <inheritdoc />
     public override string Summary => "one-hot nucleotides or k-mer tokens, padded | the class (one per file) | cross-entropy, accuracy, macro-F1 | class priors of the training split";
@@ -78,7 +78,7 @@ public sealed class FastaTask : DataKind<FastaConfig>
     }
 
     /// <inheritdoc />
-    protected override TaskData Build(FastaConfig d, ModelConfig m, int batchSize, long seed)
+    protected override TaskData Build(FastaConfig d, int batchSize, long seed)
     {
         var records = Read(d);
         if (d.MaxLength is int longest)
@@ -103,8 +103,8 @@ public sealed class FastaTask : DataKind<FastaConfig>
             return Encode(picked.Select((r, i) => flips[i] < 0.5f ? Iupac.ReverseComplement(r.Sequence) : r.Sequence).ToList(), picked.Select(r => r.Label));
         }
         var (baseline, baselineName) = ClassPriors(train, test, classes, r => r.Label);
-        var input = kmers ? InputOptions.ForTokens(DnaEncoding.KmerVocabularySize(d.K), m.EmbeddingSize) : InputOptions.ForFeatures(4);
-        return new TaskData(input, Task, classes.Count, (g, _) => Sample(g), EncodeRecords(validation), EncodeRecords(test), baseline, baselineName)
+        var input = kmers ? DataInput.ForTokens(DnaEncoding.KmerVocabularySize(d.K)) : DataInput.ForFeatures(4);
+        return new TaskData(Shape(input, classes.Count), (g, _) => Sample(g), EncodeRecords(validation), EncodeRecords(test), baseline, baselineName)
         {
             Artefacts = (_, outcome) => Confusion(outcome),
         };

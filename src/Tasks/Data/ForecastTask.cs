@@ -1,12 +1,12 @@
 using SeqLab.Data;
 using SeqLab.Data.Batches;
 using SeqLab.Data.TimeSeries;
-using SeqLab.Experiments.Config;
+using SeqLab.Config;
 using SeqLab.Models;
 using SeqLab.Training.Logging;
 using static TorchSharp.torch;
 
-namespace SeqLab.Experiments.Tasks;
+namespace SeqLab.Tasks;
 
 /// <summary><c>dataset: {type: forecast}</c> — forecasting a dated CSV's keys.</summary>
 public sealed record ForecastConfig : FileConfig
@@ -44,7 +44,7 @@ public sealed record ForecastConfig : FileConfig
 /// scalers fitted on the training span, metrics in price units beside the naive and drift forecasts, and the test
 /// forecasts as <c>forecast.csv</c>.
 /// </summary>
-public sealed class ForecastTask : DataKind<ForecastConfig>
+public sealed class ForecastTask : SequenceDataKind<ForecastConfig>
 {
     /// <inheritdoc />
     public override string Summary => "windows of feature columns | the target at t + horizon | MSE in scaled units; RMSE, MAE, MASE, sMAPE, direction in price units | naive (random walk) and drift forecasts";
@@ -77,7 +77,7 @@ public sealed class ForecastTask : DataKind<ForecastConfig>
         void Column(string key, string column)
         {
             if (!header.Contains(column))
-                problems.Add(new DataProblem(key, $"column '{column}' is not in {d.Path} (its columns: {string.Join(", ", header)}){ConfigLoader.Suggest(column, header)}"));
+                problems.Add(new DataProblem(key, $"column '{column}' is not in {d.Path} (its columns: {string.Join(", ", header)}){NameSuggestion.For(column, header)}"));
         }
         Column("date_column", d.DateColumn);
         Column("target_column", d.TargetColumn);
@@ -99,7 +99,7 @@ public sealed class ForecastTask : DataKind<ForecastConfig>
     }
 
     /// <inheritdoc />
-    protected override TaskData Build(ForecastConfig d, ModelConfig model, int batchSize, long seed)
+    protected override TaskData Build(ForecastConfig d, int batchSize, long seed)
     {
         var columns = Columns(d);
         var windows = Windows(d, Load(d));
@@ -132,7 +132,7 @@ public sealed class ForecastTask : DataKind<ForecastConfig>
                 ["naive_level_rmse"] = naive.Rmse, ["naive_mase"] = naive.Mase, ["drift_level_rmse"] = drift.Rmse, ["drift_mase"] = drift.Mase,
             };
         }
-        return new TaskData(InputOptions.ForFeatures(columns.Length), Task, 1,
+        return new TaskData(Shape(DataInput.ForFeatures(columns.Length), 1),
             (g, _) => train.ToBatch(randint(0, train.Count, [batchSize], dtype: ScalarType.Int64, generator: g).data<long>().Select(i => (int)i).ToArray()),
             windows.Validation.ToBatch(), test, naiveLoss, "naive (random walk) forecast, in scaled target units")
         {

@@ -1,13 +1,14 @@
 using SeqLab.Data.Batches;
-using SeqLab.Experiments.Config;
+using SeqLab.Config;
 using SeqLab.Models;
 using SeqLab.Reports;
 using SeqLab.Training;
+using SeqLab.Training.Criteria;
 using SeqLab.Training.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SeqLab.Experiments.Tasks;
+namespace SeqLab.Tasks;
 
 /// <summary>
 /// The <c>dataset:</c> section of one experiment: a record per kind of data, whose <see cref="ConfigKeyAttribute"/>
@@ -65,20 +66,24 @@ public abstract record FileConfig : SplitConfig
 public sealed record ResultFile(string FileName, string Content);
 
 /// <summary>
-/// A data set as the runner sees it: what the model reads and predicts, training batches, fixed evaluation sets, the
-/// baseline to beat, extra test metrics and the files the kind leaves beside the logs.
+/// A data set as the runner sees it: the problem's shape, training batches, fixed evaluation sets, the baseline to beat,
+/// how it is scored (criterion, evaluator, extra test metrics) and the files the kind leaves beside the logs.
 /// </summary>
-/// <param name="Input">What the model reads (features or token ids).</param>
-/// <param name="Task">What it predicts.</param>
-/// <param name="Outputs">Regression outputs or classes (language models: the vocabulary).</param>
+/// <param name="Shape">What the model reads and predicts.</param>
 /// <param name="SampleBatch">Draws the training batch of a 1-based step from the generator (random tasks ignore the step; truncated BPTT reads it).</param>
 /// <param name="Validation">Fixed validation set.</param>
 /// <param name="Test">Fixed test set.</param>
 /// <param name="BaselineLoss">The trivial baseline's loss on the test set, in the task loss's units.</param>
 /// <param name="BaselineName">What the baseline is.</param>
-public sealed record TaskData(InputOptions Input, TaskKind Task, int Outputs, Func<Generator, int, SequenceBatch> SampleBatch,
+public sealed record TaskData(ProblemShape Shape, Func<Generator, int, SequenceBatch> SampleBatch,
     SequenceBatch Validation, SequenceBatch Test, double BaselineLoss, string BaselineName) : IDisposable
 {
+    /// <summary>What the task optimises and reports; null: the criterion the model's head calls for (single-sequence tasks).</summary>
+    public ICriterion? Criterion { get; init; }
+
+    /// <summary>How evaluation sets are scored; null: the trainer's evaluator.</summary>
+    public Evaluator? Evaluator { get; init; }
+
     /// <summary>Extra test metrics of a trained model (e.g. forecasts in price units beside the naive forecast); null for none.</summary>
     public Func<ISequenceModel, Dictionary<string, double>>? TestMetrics { get; init; }
 
@@ -108,20 +113,18 @@ public interface IDataKind
     string Name { get; }
     /// <summary>One line for the docs: what the model reads and predicts, and the baseline.</summary>
     string Summary { get; }
-    /// <summary>What the model predicts (decides the loss, and which model options make sense).</summary>
-    TaskKind Task { get; }
     /// <summary>The config record type; its <see cref="ConfigKeyAttribute"/> properties are the kind's keys.</summary>
     Type ConfigType { get; }
     /// <summary>A config with every default.</summary>
     DatasetConfig CreateConfig();
-    /// <summary>Whether the model reads token ids (rather than feature vectors) with this config.</summary>
-    bool ReadsTokens(DatasetConfig config);
+    /// <summary>The problem's shape with this config, before the data is read (sizes may be placeholders): models check against it.</summary>
+    ProblemShape Describe(DatasetConfig config);
     /// <summary>Combinations with the model that cannot work (messages in YAML terms).</summary>
-    IEnumerable<string> CheckModel(DatasetConfig config, ModelConfig model);
+    IEnumerable<string> CheckModel(DatasetConfig config, IModelKind model, ModelConfig modelConfig);
     /// <summary>What can be checked of the data without training: files, headers, columns, records, labels, window sizes.</summary>
     IEnumerable<DataProblem> CheckData(DatasetConfig config);
     /// <summary>Builds the data; <paramref name="seed"/> fixes the evaluation sets and splits.</summary>
-    TaskData Build(DatasetConfig config, ModelConfig model, int batchSize, long seed);
+    TaskData Build(DatasetConfig config, int batchSize, long seed);
 
     /// <summary>When a run of this kind counts as a success unless <c>dataset.success</c> says otherwise; empty for none.</summary>
     string DefaultSuccess { get; }
@@ -135,17 +138,15 @@ public abstract class DataKind<TConfig> : IDataKind where TConfig : DatasetConfi
     /// <inheritdoc />
     public abstract string Summary { get; }
     /// <inheritdoc />
-    public abstract TaskKind Task { get; }
-    /// <inheritdoc />
     public Type ConfigType => typeof(TConfig);
     /// <inheritdoc />
     public DatasetConfig CreateConfig() => new TConfig();
     /// <inheritdoc />
-    public bool ReadsTokens(DatasetConfig config) => ReadsTokens((TConfig)config);
-    /// <summary>See <see cref="IDataKind.ReadsTokens"/>; feature vectors by default.</summary>
-    protected virtual bool ReadsTokens(TConfig config) => false;
+    public ProblemShape Describe(DatasetConfig config) => Describe((TConfig)config);
+    /// <summary>See <see cref="IDataKind.Describe"/>.</summary>
+    protected abstract ProblemShape Describe(TConfig config);
     /// <inheritdoc />
-    public IEnumerable<string> CheckModel(DatasetConfig config, ModelConfig model) => CheckModel((TConfig)config, model);
+    public IEnumerable<string> CheckModel(DatasetConfig config, IModelKind model, ModelConfig modelConfig) => CheckModel((TConfig)config, model, modelConfig);
     /// <inheritdoc />
     public IEnumerable<DataProblem> CheckData(DatasetConfig config)
     {
@@ -162,14 +163,14 @@ public abstract class DataKind<TConfig> : IDataKind where TConfig : DatasetConfi
     /// <inheritdoc />
     public virtual string DefaultSuccess => "";
     /// <inheritdoc />
-    public TaskData Build(DatasetConfig config, ModelConfig model, int batchSize, long seed) => Build((TConfig)config, model, batchSize, seed);
+    public TaskData Build(DatasetConfig config, int batchSize, long seed) => Build((TConfig)config, batchSize, seed);
 
     /// <summary>See <see cref="IDataKind.CheckModel"/>; none by default.</summary>
-    protected virtual IEnumerable<string> CheckModel(TConfig config, ModelConfig model) => [];
+    protected virtual IEnumerable<string> CheckModel(TConfig config, IModelKind model, ModelConfig modelConfig) => [];
     /// <summary>See <see cref="IDataKind.CheckData"/>; none by default (synthetic data).</summary>
     protected virtual IEnumerable<DataProblem> CheckData(TConfig config) => [];
     /// <summary>See <see cref="IDataKind.Build"/>.</summary>
-    protected abstract TaskData Build(TConfig config, ModelConfig model, int batchSize, long seed);
+    protected abstract TaskData Build(TConfig config, int batchSize, long seed);
 
     /// <summary>A fixed evaluation set drawn from its own generator (see <see cref="EvaluationSeeds"/>).</summary>
     protected static SequenceBatch Fixed(Func<Generator, SequenceBatch> draw, ulong seed)
@@ -181,6 +182,23 @@ public abstract class DataKind<TConfig> : IDataKind where TConfig : DatasetConfi
     /// <summary>A synthetic probe's fixed validation and test sets, drawn by <paramref name="draw"/> from their own seeds.</summary>
     protected static (SequenceBatch Validation, SequenceBatch Test) EvaluationSets(SyntheticConfig config, Func<int, Generator, SequenceBatch> draw, long seed) =>
         (Fixed(g => draw(config.ValidationSize, g), EvaluationSeeds.Validation(seed)), Fixed(g => draw(config.TestSize, g), EvaluationSeeds.Test(seed)));
+}
+
+/// <summary>A kind of data whose problem is one sequence in, one head out (<see cref="SingleSequenceShape"/>).</summary>
+public abstract class SequenceDataKind<TConfig> : DataKind<TConfig> where TConfig : DatasetConfig, new()
+{
+    /// <summary>What the model predicts (decides the criterion, and which model options make sense).</summary>
+    public abstract TaskKind Task { get; }
+
+    /// <summary>Whether the model reads token ids (rather than feature vectors) with this config.</summary>
+    protected virtual bool ReadsTokens(TConfig config) => false;
+
+    /// <inheritdoc />
+    protected override ProblemShape Describe(TConfig config) =>
+        new SingleSequenceShape(ReadsTokens(config) ? DataInput.ForTokens(2) : DataInput.ForFeatures(1), Task, 2);
+
+    /// <summary>The shape of the data as built: <paramref name="input"/> read, <paramref name="outputs"/> predicted.</summary>
+    protected SingleSequenceShape Shape(DataInput input, int outputs) => new(input, Task, outputs);
 
     /// <summary>The honest baseline of a classification: the cross-entropy on the test split of predicting the training split's class priors.</summary>
     protected static (double Loss, string Name) ClassPriors<T>(IReadOnlyList<T> train, IReadOnlyList<T> test, IReadOnlyList<string> classes, Func<T, string> label)
@@ -207,7 +225,7 @@ public abstract class DataKind<TConfig> : IDataKind where TConfig : DatasetConfi
     }
 }
 
-/// <summary>The kinds of data the runner knows. A new kind is one class and one line here.</summary>
+/// <summary>The kinds of data the runner knows (<c>dataset.type</c>). A new kind is one class and one line here.</summary>
 public static class DataKinds
 {
     static readonly List<IDataKind> Kinds =
@@ -219,6 +237,10 @@ public static class DataKinds
         new ForecastTask(),
         new DnaTask(),
         new FastaTask(),
+        new TranslationTask(),
+        new DatesTask(),
+        new ReverseTask(),
+        new SortTask(),
     ];
 
     /// <summary>Every kind, in registration order.</summary>

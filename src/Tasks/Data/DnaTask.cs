@@ -1,11 +1,11 @@
 using SeqLab.Data;
 using SeqLab.Data.Batches;
 using SeqLab.Data.Dna;
-using SeqLab.Experiments.Config;
+using SeqLab.Config;
 using SeqLab.Models;
 using static TorchSharp.torch;
 
-namespace SeqLab.Experiments.Tasks;
+namespace SeqLab.Tasks;
 
 /// <summary><c>dataset: {type: dna}</c> — DNA classification from the UCI <c>class, name, sequence</c> layout.</summary>
 public sealed record DnaConfig : FileConfig
@@ -21,7 +21,7 @@ public sealed record DnaConfig : FileConfig
 }
 
 /// <summary>DNA sequence classification from the UCI molecular-biology layout (splice junctions, promoters), beside the class priors.</summary>
-public sealed class DnaTask : DataKind<DnaConfig>
+public sealed class DnaTask : SequenceDataKind<DnaConfig>
 {
     /// <inheritdoc />
     public override string Summary => "one-hot nucleotides or k-mer tokens | the class | cross-entropy, accuracy, macro-F1 | class priors of the training split";
@@ -51,7 +51,7 @@ public sealed class DnaTask : DataKind<DnaConfig>
     }
 
     /// <inheritdoc />
-    protected override TaskData Build(DnaConfig d, ModelConfig m, int batchSize, long seed)
+    protected override TaskData Build(DnaConfig d, int batchSize, long seed)
     {
         var records = DnaReaders.ReadUci(d.Path);
         var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -65,8 +65,8 @@ public sealed class DnaTask : DataKind<DnaConfig>
             return Collate.Tokens(tokens, tensor(labels));
         }
         var (baseline, baselineName) = ClassPriors(train, test, classes, r => r.Label);
-        var input = kmers ? InputOptions.ForTokens(DnaEncoding.KmerVocabularySize(d.K), m.EmbeddingSize) : InputOptions.ForFeatures(4);
-        return new TaskData(input, Task, classes.Count,
+        var input = kmers ? DataInput.ForTokens(DnaEncoding.KmerVocabularySize(d.K)) : DataInput.ForFeatures(4);
+        return new TaskData(Shape(input, classes.Count),
             (g, _) => Encode(randint(0, train.Count, [batchSize], dtype: ScalarType.Int64, generator: g).data<long>().Select(i => train[(int)i]).ToList()),
             Encode(validation), Encode(test), baseline, baselineName)
         {

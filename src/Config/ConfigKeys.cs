@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 
-namespace SeqLab.Experiments.Config;
+namespace SeqLab.Config;
 
 /// <summary>How YAML keys and C# property names map onto each other, and which properties of a config record are keys.</summary>
 public static class ConfigKeys
@@ -23,5 +23,33 @@ public static class ConfigKeys
             .Where(p => p.Attribute is not null)
             .OrderBy(p => Depth(p.Property.DeclaringType)).ThenBy(p => p.Property.MetadataToken)
             .Select(p => (SnakeCase(p.Property.Name), p.Property, p.Attribute!)).ToList();
+    }
+}
+
+/// <summary>Helps with a mistyped name.</summary>
+public static class NameSuggestion
+{
+    /// <summary>" (did you mean 'x'?)" for the closest of <paramref name="candidates"/> within a small edit distance, else "".</summary>
+    public static string For(string given, IEnumerable<string> candidates)
+    {
+        var best = candidates
+            .Select(c => (Name: c, Distance: EditDistance(given.ToLowerInvariant(), c.ToLowerInvariant())))
+            .OrderBy(c => c.Distance)
+            .FirstOrDefault();
+        return best.Name is not null && best.Distance <= Math.Max(2, given.Length / 3) ? $" (did you mean '{best.Name}'?)" : "";
+    }
+
+    static int EditDistance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            previous = current;
+        }
+        return previous[b.Length];
     }
 }

@@ -3,12 +3,12 @@ using System.Text.Json;
 using SeqLab.Data;
 using SeqLab.Data.Batches;
 using SeqLab.Data.Text;
-using SeqLab.Experiments.Config;
+using SeqLab.Config;
 using SeqLab.Models;
 using SeqLab.Models.Generation;
 using TorchSharp;
 
-namespace SeqLab.Experiments.Tasks;
+namespace SeqLab.Tasks;
 
 /// <summary><c>dataset: {type: text}</c> — language modelling's keys.</summary>
 public sealed record TextConfig : FileConfig
@@ -27,7 +27,7 @@ public sealed record TextConfig : FileConfig
 }
 
 /// <summary>Language modelling on a UTF-8 text: the next token at every step, beside the unigram baseline; three generated samples for the report.</summary>
-public sealed class TextTask : DataKind<TextConfig>
+public sealed class TextTask : SequenceDataKind<TextConfig>
 {
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -40,10 +40,10 @@ public sealed class TextTask : DataKind<TextConfig>
     public override TaskKind Task => TaskKind.LanguageModel;
 
     /// <inheritdoc />
-    protected override IEnumerable<string> CheckModel(TextConfig config, ModelConfig model)
+    protected override IEnumerable<string> CheckModel(TextConfig config, IModelKind model, ModelConfig modelConfig)
     {
-        if (config.Bptt && model.Type == "transformer")
-            yield return "dataset.bptt carries a recurrent state between windows; a Transformer has none (use a recurrent model, or bptt: false)";
+        if (config.Bptt && !model.CarriesState(modelConfig))
+            yield return $"dataset.bptt carries a recurrent state between windows; model type '{model.Name}' has none (use a recurrent model, or bptt: false)";
     }
 
     /// <inheritdoc />
@@ -66,7 +66,7 @@ public sealed class TextTask : DataKind<TextConfig>
     }
 
     /// <inheritdoc />
-    protected override TaskData Build(TextConfig d, ModelConfig m, int batchSize, long seed)
+    protected override TaskData Build(TextConfig d, int batchSize, long seed)
     {
         string text = TextCorpus.Load(d.Path);
         ITextTokenizer tokenizer = d.Tokenizer switch
@@ -88,7 +88,7 @@ public sealed class TextTask : DataKind<TextConfig>
         foreach (int id in ids[..data.Split]) counts[id]++;
         double total = counts.Sum();
         double unigram = -testWindows.Targets.data<long>().ToArray().Average(t => Math.Log(Math.Max(counts[t], 0.5) / total));
-        return new TaskData(InputOptions.ForTokens(tokenizer.VocabularySize, m.EmbeddingSize), Task, tokenizer.VocabularySize,
+        return new TaskData(Shape(DataInput.ForTokens(tokenizer.VocabularySize), tokenizer.VocabularySize),
             d.Bptt ? (_, step) => data.SequentialBatch(batchSize, step - 1) : (g, _) => data.SampleTraining(batchSize, g),
             data.Windows(Spread(data.ValidationStarts)), testWindows, unigram, $"unigram {tokenizer.Name} frequencies (nats per token)")
         {

@@ -1,0 +1,170 @@
+using static TorchSharp.torch;
+
+namespace SeqLab.Models.SequenceToSequence;
+
+/// <summary>A model that maps a source to a sequence of target tokens and can be run one target token at a time (for greedy and beam search).</summary>
+public interface IEncoderDecoder
+{
+    /// <summary>Number of target token ids.</summary>
+    int TargetVocabulary { get; }
+
+    /// <summary>Encodes <paramref name="source"/> (one row per sequence) and returns a decoder positioned before the first target token; call in eval mode under <c>no_grad</c>.</summary>
+    IIncrementalDecoder StartDecoding(Tensor source, Tensor? sourceLengths);
+}
+
+/// <summary>
+/// A decoder in the middle of decoding: a row per hypothesis, each with its own state. Tensors it keeps live in the dispose
+/// scope that was open when decoding started.
+/// </summary>
+public interface IIncrementalDecoder
+{
+    /// <summary>Rows (hypotheses) being decoded.</summary>
+    long Rows { get; }
+
+    /// <summary>Feeds one token per row (int64 [rows]) and returns the log-probabilities of the next token, [rows, vocabulary].</summary>
+    Tensor Step(Tensor previous);
+
+    /// <summary>Keeps the rows <paramref name="rows"/> (int64 indices; repeats allowed), in that order — beam search reorders and copies hypotheses.</summary>
+    void Select(Tensor rows);
+
+    /// <summary>The attention over source positions of the last step, [rows, source] (mean over heads and layers where there are several); null for models without attention.</summary>
+    Tensor? LastAttention { get; }
+}
+
+/// <summary>A decoded target: its tokens (the end token included when it was reached) and their total log-probability under the model.</summary>
+/// <param name="Tokens">Token ids after the start token.</param>
+/// <param name="LogProbability">Σ log p(y_t | y_&lt;t, x) over <paramref name="Tokens"/>.</param>
+public sealed record Hypothesis(long[] Tokens, double LogProbability)
+{
+    /// <summary>Whether the hypothesis ended with the end token (rather than at the length limit).</summary>
+    public bool Finished { get; init; }
+}
+
+/// <summary>How to search for the most likely target.</summary>
+/// <param name="Start">The start token fed first.</param>
+/// <param name="End">The token that ends a hypothesis.</param>
+/// <param name="MaxLength">Longest target, in tokens after the start token (the end token included).</param>
+/// <param name="BeamWidth">Hypotheses kept per source (1: greedy decoding with the beam's bookkeeping).</param>
+/// <param name="LengthPenalty">α of Wu et al. (2016)'s length normalisation: hypotheses are ranked by log p / ((5 + |y|)/6)^α; 0 ranks by log p alone.</param>
+/// <param name="KeepGreedy">The greedy hypothesis competes with the beam's, so the answer never has a lower (normalised) score than greedy decoding's — beam search alone does not guarantee that.</param>
+public sealed record SearchOptions(long Start, long End, int MaxLength, int BeamWidth = 4, double LengthPenalty = 0, bool KeepGreedy = true)
+{
+    /// <summary>The score a hypothesis is ranked by.</summary>
+    public double Score(Hypothesis hypothesis) => LengthPenalty == 0 ? hypothesis.LogProbability : hypothesis.LogProbability / Math.Pow((5.0 + hypothesis.Tokens.Length) / 6.0, LengthPenalty);
+}
+
+/// <summary>Greedy and beam search over an <see cref="IEncoderDecoder"/>, in eval mode without gradients, every step in its own dispose scope.</summary>
+public static class SequenceSearch
+{
+    /// <summary>The most likely next token at every step, for all sources at once (a row each); stops at the end token or <see cref="SearchOptions.MaxLength"/>.</summary>
+    public static IReadOnlyList<Hypothesis> Greedy(IEncoderDecoder model, Tensor source, Tensor? sourceLengths, SearchOptions options) =>
+        Run(model, () =>
+        {
+            var decoder = model.StartDecoding(source, sourceLengths);
+            int rows = (int)decoder.Rows;
+            var tokens = Enumerable.Range(0, rows).Select(_ => new List<long>()).ToArray();
+            var scores = new double[rows];
+            var finished = new bool[rows];
+            var previous = full(rows, options.Start, ScalarType.Int64, source.device);
+            for (int step = 0; step < options.MaxLength && finished.Contains(false); step++)
+            {
+                using var scope = NewDisposeScope();
+                var logProbabilities = decoder.Step(previous);
+                var (best, index) = logProbabilities.max(1);
+                var bestTokens = index.cpu().data<long>().ToArray();
+                var bestScores = best.to(ScalarType.Float64).cpu().data<double>().ToArray();
+                for (int row = 0; row < rows; row++)
+                {
+                    if (finished[row]) continue;
+                    tokens[row].Add(bestTokens[row]);
+                    scores[row] += bestScores[row];
+                    finished[row] = bestTokens[row] == options.End;
+                }
+                // Finished rows keep decoding (their tokens are ignored): one batched step for all.
+                previous = index.MoveToOuterDisposeScope();
+            }
+            return tokens.Select((t, row) => new Hypothesis([.. t], scores[row]) { Finished = finished[row] }).ToList();
+        });
+
+    /// <summary>
+    /// Beam search, one source at a time: every step extends each of the <see cref="SearchOptions.BeamWidth"/> hypotheses
+    /// by every token, keeps the best extensions, and sets aside those that reach the end token; the best finished
+    /// hypothesis by <see cref="SearchOptions.Score"/> wins (an unfinished one only when none finished).
+    /// </summary>
+    public static IReadOnlyList<Hypothesis> Beam(IEncoderDecoder model, Tensor source, Tensor? sourceLengths, SearchOptions options)
+    {
+        if (options.BeamWidth < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BeamWidth, "the beam width must be at least 1");
+        var greedy = options.KeepGreedy ? Greedy(model, source, sourceLengths, options) : null;
+        var results = new List<Hypothesis>();
+        for (long i = 0; i < source.shape[0]; i++)
+        {
+            long row = i;
+            var best = Run(model, () => BeamOne(model, source.narrow(0, row, 1), sourceLengths?.narrow(0, row, 1), options));
+            if (greedy is not null && options.Score(greedy[(int)i]) > options.Score(best) && (greedy[(int)i].Finished || !best.Finished)) best = greedy[(int)i];
+            results.Add(best);
+        }
+        return results;
+    }
+
+    static Hypothesis BeamOne(IEncoderDecoder model, Tensor source, Tensor? sourceLengths, SearchOptions options)
+    {
+        int width = options.BeamWidth;
+        var decoder = model.StartDecoding(source, sourceLengths);
+        var beams = new List<Hypothesis> { new([], 0) };
+        var finished = new List<Hypothesis>();
+        var previous = full(1, options.Start, ScalarType.Int64, source.device);
+        for (int step = 0; step < options.MaxLength && beams.Count > 0; step++)
+        {
+            using var scope = NewDisposeScope();
+            var logProbabilities = decoder.Step(previous).to(ScalarType.Float64).cpu(); // [beams, vocabulary]
+            int vocabulary = (int)logProbabilities.shape[1];
+            var totals = logProbabilities + tensor(beams.Select(b => b.LogProbability).ToArray(), ScalarType.Float64).unsqueeze(1);
+            // 2 × width candidates leave width alive ones even if width of them end here.
+            int candidates = (int)Math.Min(2L * width, totals.numel());
+            var (values, indices) = totals.flatten().topk(candidates);
+            var scores = values.data<double>().ToArray();
+            var picks = indices.data<long>().ToArray();
+            var next = new List<Hypothesis>();
+            var parents = new List<long>();
+            var tokens = new List<long>();
+            for (int c = 0; c < candidates && next.Count < width; c++)
+            {
+                int parent = (int)(picks[c] / vocabulary);
+                long token = picks[c] % vocabulary;
+                var extended = new Hypothesis([.. beams[parent].Tokens, token], scores[c]);
+                if (token == options.End) finished.Add(extended with { Finished = true });
+                else
+                {
+                    next.Add(extended);
+                    parents.Add(parent);
+                    tokens.Add(token);
+                }
+            }
+            beams = next;
+            if (beams.Count == 0) break;
+            // Without a length penalty no extension can beat a finished hypothesis that scores above every live one.
+            if (options.LengthPenalty == 0 && finished.Count >= width && finished.Max(f => f.LogProbability) >= beams.Max(b => b.LogProbability)) break;
+            decoder.Select(tensor(parents.ToArray()).to(source.device));
+            previous = tensor(tokens.ToArray()).to(source.device).MoveToOuterDisposeScope();
+        }
+        var pool = finished.Count > 0 ? finished : beams;
+        return pool.MaxBy(options.Score)!;
+    }
+
+    static T Run<T>(IEncoderDecoder model, Func<T> search)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var module = (model as ISequenceModel)?.Module;
+        bool wasTraining = module?.training ?? false;
+        module?.eval();
+        try
+        {
+            return search();
+        }
+        finally
+        {
+            if (wasTraining) module!.train();
+        }
+    }
+}
