@@ -32,6 +32,20 @@ public static class Figures
     public static FigureList Of(TrainingOutcome outcome, string name, double? baseline = null, string baselineName = "baseline", double? clipThreshold = null) =>
         new(ChartRegistry.For(ExperimentResults.Of(outcome, name, baseline, baselineName, clipThreshold)));
 
+    /// <summary>
+    /// Every chart of the report for a run on a task's data (<see cref="SeqLab.Tasks.TaskData"/>): the monitors' tables, the
+    /// baseline, and the tables the task writes for <paramref name="model"/> — for sequence to sequence the alignments and
+    /// the scores against source length.
+    /// </summary>
+    public static FigureList Of(TrainingOutcome outcome, string name, SeqLab.Tasks.TaskData data, SeqLab.Models.ISequenceModel model)
+    {
+        var results = ExperimentResults.Of(outcome, name, double.IsFinite(data.BaselineLoss) ? data.BaselineLoss : null, data.BaselineName);
+        var tables = new Dictionary<string, ResultsTable>(results.Tables);
+        foreach (var file in data.Artefacts?.Invoke(model, outcome) ?? [])
+            if (file.FileName.EndsWith(".csv", StringComparison.Ordinal)) tables[file.FileName] = ResultsTable.Parse(file.FileName, file.Content);
+        return new(ChartRegistry.For(new ExperimentResults { Folder = results.Folder, Summary = results.Summary, ConfigYaml = results.ConfigYaml, Tables = tables }));
+    }
+
     /// <summary>The side-by-side charts of a batch's <c>index.html</c> (gradient profiles, validation and test loss) for several runs.</summary>
     public static FigureList Compare(params (string Name, TrainingOutcome Outcome)[] runs) =>
         new(BatchCharts.All(runs.Select(r => ExperimentResults.Of(r.Outcome, r.Name)).ToList()));

@@ -44,6 +44,13 @@ public sealed class ResultsTable
         return new ResultsTable(table.FileName, records[0].Fields, records.Skip(1).ToList());
     }
 
+    /// <summary>CSV text held in memory (a task's result file, not yet written), read as if from a file named <paramref name="fileName"/>.</summary>
+    public static ResultsTable Parse(string fileName, string csv)
+    {
+        var records = CsvReader.Parse(csv, fileName).ToList();
+        return new ResultsTable(fileName, records[0].Fields, records.Skip(1).ToList());
+    }
+
     /// <summary>Whether the table has <paramref name="column"/> (files from older runs may lack newer columns).</summary>
     public bool Has(string column) => index.ContainsKey(column);
 

@@ -128,7 +128,8 @@ public abstract class SequencePairKind<TConfig> : DataKind<TConfig> where TConfi
     /// <summary>Decoding and scoring for one experiment: the test set decoded once (greedy and beam) for the metrics and the files.</summary>
     sealed class Scoring(PairData data, SearchOptions search)
     {
-        (IReadOnlyList<Hypothesis> Greedy, IReadOnlyList<Hypothesis> Beam)? decoded;
+        // The last model decoded: the metrics and the files of one trained model share one decoding of the test set.
+        (ISequenceModel Model, IReadOnlyList<Hypothesis> Greedy, IReadOnlyList<Hypothesis> Beam)? decoded;
 
         static long[] Strip(Hypothesis h) => h.Finished ? h.Tokens[..^1] : h.Tokens;
 
@@ -167,12 +168,12 @@ public abstract class SequencePairKind<TConfig> : DataKind<TConfig> where TConfi
 
         (IReadOnlyList<Hypothesis> Greedy, IReadOnlyList<Hypothesis> Beam) Decoded(ISequenceModel model, SequenceBatch test)
         {
-            if (decoded is { } done) return done;
+            if (decoded is { } done && ReferenceEquals(done.Model, model)) return (done.Greedy, done.Beam);
             var decoder = model as IEncoderDecoder ?? throw new ArgumentException($"{model.Description}: a sequence-to-sequence task needs an encoder–decoder");
             var device = model.Module.parameters().First().device;
             var greedy = DecodingEvaluator.DecodeHypotheses(decoder, test, search with { BeamWidth = 1 }, DecodeChunk, device);
             var beam = search.BeamWidth == 1 ? greedy : DecodingEvaluator.DecodeHypotheses(decoder, test, search, DecodeChunk, device);
-            decoded = (greedy, beam);
+            decoded = (model, greedy, beam);
             return (greedy, beam);
         }
 
