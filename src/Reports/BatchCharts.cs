@@ -10,7 +10,7 @@ public static class BatchCharts
 {
     /// <summary>Every comparison chart that applies to <paramref name="experiments"/>.</summary>
     public static IReadOnlyList<ReportFigure> All(IReadOnlyList<ExperimentResults> experiments) =>
-        new[] { Profiles(experiments, last: true), Profiles(experiments, last: false), ValidationLoss(experiments), TestLoss(experiments) }
+        new[] { Profiles(experiments, last: true), Profiles(experiments, last: false), ValidationLoss(experiments), TestLoss(experiments), LengthScores(experiments) }
             .Concat(Sweeps(SeedGroups.Of(experiments))).OfType<ReportFigure>().ToList();
 
     /// <summary>
@@ -128,6 +128,9 @@ public static class BatchCharts
         return charts.Count == 0 ? null : new ReportFigure("validation-loss", "Validation loss",
             "Validation loss of every experiment over training.", ExperimentCharts.Styled(Chart.Combine(charts), "step", "loss", logY: true));
     }
+
+    /// <summary>Beam-search BLEU (or exact match) against source length, one line per sequence-to-sequence experiment (Bahdanau et al. 2015, Fig. 2).</summary>
+    static ReportFigure? LengthScores(IReadOnlyList<ExperimentResults> experiments) => SequenceToSequenceCharts.LengthComparison(experiments);
 
     static ReportFigure? TestLoss(IReadOnlyList<ExperimentResults> experiments)
     {

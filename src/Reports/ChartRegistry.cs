@@ -22,6 +22,10 @@ public static class ChartRegistry
         ("forecast.csv", r => [ExperimentCharts.Forecast(r)]),
         ("confusion.csv", r => [ExperimentCharts.Confusion(r)]),
         ("attention.csv", ExperimentCharts.AttentionMaps),
+        ("length_buckets.csv", SequenceToSequenceCharts.LengthScores),
+        ("attention_alignments.csv", SequenceToSequenceCharts.Alignments),
+        ("cross_attention_entropy.csv", r => [SequenceToSequenceCharts.CrossAttentionEntropy(r)]),
+        ("cross_attention.csv", SequenceToSequenceCharts.CrossAttentionMaps),
     ];
 
     /// <summary>The charts for <paramref name="results"/>, in registration order.</summary>

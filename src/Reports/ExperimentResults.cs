@@ -31,6 +31,9 @@ public sealed class ExperimentResults
     /// <summary>samples.json.</summary>
     public IReadOnlyList<GeneratedSample> Samples { get; init; } = [];
 
+    /// <summary>translations.json: sequence-to-sequence test pairs with their greedy and beam outputs.</summary>
+    public IReadOnlyList<TranslationSample> Translations { get; init; } = [];
+
     static readonly JsonSerializerOptions Json = ExperimentSummary.JsonOptions;
 
     /// <summary>
@@ -70,7 +73,7 @@ public sealed class ExperimentResults
         string configPath = Path.Combine(folder, "config.yaml");
         string config = File.Exists(configPath) ? File.ReadAllText(configPath) : "";
         var settings = SettingsOf(config);
-        string samplesPath = Path.Combine(folder, "samples.json");
+        string samplesPath = Path.Combine(folder, "samples.json"), translationsPath = Path.Combine(folder, "translations.json");
         return new ExperimentResults
         {
             Folder = folder,
@@ -82,6 +85,7 @@ public sealed class ExperimentResults
                 .Select(path => (Name: Path.GetFileName(path), Table: ResultsTable.TryRead(path)))
                 .Where(t => t.Table is not null).ToDictionary(t => t.Name, t => t.Table!),
             Samples = File.Exists(samplesPath) ? JsonSerializer.Deserialize<List<GeneratedSample>>(File.ReadAllText(samplesPath), Json) ?? [] : [],
+            Translations = File.Exists(translationsPath) ? JsonSerializer.Deserialize<List<TranslationSample>>(File.ReadAllText(translationsPath), Json) ?? [] : [],
         };
     }
 

@@ -90,6 +90,7 @@ public static partial class HtmlReport
                 body.Append($"<pre class=\"sample\"><b>{Escape(sample.Prompt)}</b>{Escape(sample.Continuation)}</pre><p class=\"caption\">temperature {sample.Temperature.ToString(CultureInfo.InvariantCulture)}</p>\n");
             body.Append("</section>\n");
         }
+        body.Append(SequenceToSequenceCharts.TranslationTable(results.Translations));
         body.Append($"<section id=\"config\"><h2>Configuration</h2><p class=\"caption\">config.yaml — run it again with <code>seqlab run config.yaml</code>.</p><pre>{Escape(results.ConfigYaml)}</pre></section>\n");
         return Page($"{s.Name} — SeqLab report", body.ToString(), plotlyScript);
     }
