@@ -87,68 +87,78 @@ public static class SequenceSearch
         });
 
     /// <summary>
-    /// Beam search, one source at a time: every step extends each of the <see cref="SearchOptions.BeamWidth"/> hypotheses
-    /// by every token, keeps the best extensions, and sets aside those that reach the end token; the best finished
-    /// hypothesis by <see cref="SearchOptions.Score"/> wins (an unfinished one only when none finished).
+    /// Beam search: every step extends each of a source's <see cref="SearchOptions.BeamWidth"/> hypotheses by every token,
+    /// keeps its best extensions, and sets aside those that reach the end token; the best finished hypothesis by
+    /// <see cref="SearchOptions.Score"/> wins (an unfinished one only when none finished). All sources are searched at once:
+    /// their live hypotheses are the decoder's rows, and each source chooses among its own.
     /// </summary>
     public static IReadOnlyList<Hypothesis> Beam(IEncoderDecoder model, Tensor source, Tensor? sourceLengths, SearchOptions options)
     {
         if (options.BeamWidth < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BeamWidth, "the beam width must be at least 1");
         var greedy = options.KeepGreedy ? Greedy(model, source, sourceLengths, options) : null;
-        var results = new List<Hypothesis>();
-        for (long i = 0; i < source.shape[0]; i++)
-        {
-            long row = i;
-            var best = Run(model, () => BeamOne(model, source.narrow(0, row, 1), sourceLengths?.narrow(0, row, 1), options));
-            if (greedy is not null && options.Score(greedy[(int)i]) > options.Score(best) && (greedy[(int)i].Finished || !best.Finished)) best = greedy[(int)i];
-            results.Add(best);
-        }
-        return results;
+        var best = Run(model, () => BeamAll(model, source, sourceLengths, options));
+        if (greedy is null) return best;
+        // The greedy hypothesis competes too: beam search alone does not guarantee a score at least as good.
+        return best.Select((b, i) => options.Score(greedy[i]) > options.Score(b) && (greedy[i].Finished || !b.Finished) ? greedy[i] : b).ToList();
     }
 
-    static Hypothesis BeamOne(IEncoderDecoder model, Tensor source, Tensor? sourceLengths, SearchOptions options)
+    static List<Hypothesis> BeamAll(IEncoderDecoder model, Tensor source, Tensor? sourceLengths, SearchOptions options)
     {
-        int width = options.BeamWidth;
+        int width = options.BeamWidth, sources = (int)source.shape[0];
         var decoder = model.StartDecoding(source, sourceLengths);
-        var beams = new List<Hypothesis> { new([], 0) };
-        var finished = new List<Hypothesis>();
-        var previous = full(1, options.Start, ScalarType.Int64, source.device);
-        for (int step = 0; step < options.MaxLength && beams.Count > 0; step++)
+        // beams[i]: source i's live hypotheses, in the order of their rows in the decoder (source by source).
+        var beams = Enumerable.Range(0, sources).Select(_ => new List<Hypothesis> { new([], 0) }).ToArray();
+        var finished = Enumerable.Range(0, sources).Select(_ => new List<Hypothesis>()).ToArray();
+        var done = new bool[sources];
+        var previous = full(sources, options.Start, ScalarType.Int64, source.device);
+        for (int step = 0; step < options.MaxLength && !done.All(d => d); step++)
         {
             using var scope = NewDisposeScope();
-            var logProbabilities = decoder.Step(previous).to(ScalarType.Float64).cpu(); // [beams, vocabulary]
-            int vocabulary = (int)logProbabilities.shape[1];
-            var totals = logProbabilities + tensor(beams.Select(b => b.LogProbability).ToArray(), ScalarType.Float64).unsqueeze(1);
-            // 2 × width candidates leave width alive ones even if width of them end here.
-            int candidates = (int)Math.Min(2L * width, totals.numel());
-            var (values, indices) = totals.flatten().topk(candidates);
-            var scores = values.data<double>().ToArray();
-            var picks = indices.data<long>().ToArray();
-            var next = new List<Hypothesis>();
+            var logProbabilities = decoder.Step(previous).to(ScalarType.Float64).cpu(); // [rows, vocabulary]
+            int vocabulary = (int)logProbabilities.shape[1], row = 0;
             var parents = new List<long>();
             var tokens = new List<long>();
-            for (int c = 0; c < candidates && next.Count < width; c++)
+            for (int i = 0; i < sources; i++)
             {
-                int parent = (int)(picks[c] / vocabulary);
-                long token = picks[c] % vocabulary;
-                var extended = new Hypothesis([.. beams[parent].Tokens, token], scores[c]);
-                if (token == options.End) finished.Add(extended with { Finished = true });
-                else
+                if (done[i]) continue;
+                var live = beams[i];
+                var totals = logProbabilities.narrow(0, row, live.Count) + tensor(live.Select(b => b.LogProbability).ToArray(), ScalarType.Float64).unsqueeze(1);
+                // 2 × width candidates leave width alive ones even if width of them end here.
+                int candidates = (int)Math.Min(2L * width, totals.numel());
+                var (values, indices) = totals.flatten().topk(candidates);
+                var scores = values.data<double>().ToArray();
+                var picks = indices.data<long>().ToArray();
+                var next = new List<Hypothesis>();
+                for (int c = 0; c < candidates && next.Count < width; c++)
                 {
-                    next.Add(extended);
-                    parents.Add(parent);
-                    tokens.Add(token);
+                    int parent = (int)(picks[c] / vocabulary);
+                    long token = picks[c] % vocabulary;
+                    var extended = new Hypothesis([.. live[parent].Tokens, token], scores[c]);
+                    if (token == options.End) finished[i].Add(extended with { Finished = true });
+                    else
+                    {
+                        next.Add(extended);
+                        parents.Add(row + parent);
+                        tokens.Add(token);
+                    }
                 }
+                row += live.Count;
+                // Without a length penalty no extension can beat a finished hypothesis that scores above every live one.
+                bool settled = options.LengthPenalty == 0 && finished[i].Count >= width && next.Count > 0 && finished[i].Max(f => f.LogProbability) >= next.Max(b => b.LogProbability);
+                if (settled)
+                {
+                    // The source is decided: its live hypotheses leave the decoder.
+                    parents.RemoveRange(parents.Count - next.Count, next.Count);
+                    tokens.RemoveRange(tokens.Count - next.Count, next.Count);
+                }
+                done[i] = settled || next.Count == 0;
+                beams[i] = next;
             }
-            beams = next;
-            if (beams.Count == 0) break;
-            // Without a length penalty no extension can beat a finished hypothesis that scores above every live one.
-            if (options.LengthPenalty == 0 && finished.Count >= width && finished.Max(f => f.LogProbability) >= beams.Max(b => b.LogProbability)) break;
+            if (parents.Count == 0) break;
             decoder.Select(tensor(parents.ToArray()).to(source.device));
             previous = tensor(tokens.ToArray()).to(source.device).MoveToOuterDisposeScope();
         }
-        var pool = finished.Count > 0 ? finished : beams;
-        return pool.MaxBy(options.Score)!;
+        return Enumerable.Range(0, sources).Select(i => (finished[i].Count > 0 ? finished[i] : beams[i]).MaxBy(options.Score)!).ToList();
     }
 
     static T Run<T>(IEncoderDecoder model, Func<T> search)
