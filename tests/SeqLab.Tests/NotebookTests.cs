@@ -46,11 +46,11 @@ public class NotebookTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_lecture_has_eight_notebooks_each_with_a_chart_and_a_claims_check()
+    public void The_lecture_has_nine_notebooks_each_with_a_chart_and_a_claims_check()
     {
         var notebooks = NotebookNames();
-        Assert.Equal(8, notebooks.Count);
-        Assert.Equal(Enumerable.Range(1, 8).Select(i => $"{i:00}-"), notebooks.Select(n => n[..3]));
+        Assert.Equal(9, notebooks.Count);
+        Assert.Equal(Enumerable.Range(1, 9).Select(i => $"{i:00}-"), notebooks.Select(n => n[..3]));
         foreach (string name in notebooks)
         {
             var cells = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, name)))!["cells"]!.AsArray().Select(c => c!.AsObject()).ToList();
@@ -71,7 +71,7 @@ public class NotebookTests(ITestOutputHelper output)
     {
         var verified = Run("verify", Folder);
         Assert.True(verified.ExitCode == 0, verified.Errors);
-        Assert.Contains("8 notebooks: every code cell has outputs from its current code", verified.Output);
+        Assert.Contains("9 notebooks: every code cell has outputs from its current code", verified.Output);
 
         // Edit one code cell of a copy: that cell and every later one no longer match their outputs.
         string copy = Path.Combine(NativeFiles.TemporaryFolder(), "edited.ipynb");

@@ -90,6 +90,9 @@ public sealed record TaskData(ProblemShape Shape, Func<Generator, int, SequenceB
     /// <summary>Files the trained model leaves for the report (forecast.csv, samples.json, confusion.csv); null for none.</summary>
     public Func<ISequenceModel, TrainingOutcome, IEnumerable<ResultFile>>? Artefacts { get; init; }
 
+    /// <summary>Sequence to sequence over tokens: the vocabularies of the source and the target (to encode a text of your own, or read a decoded one); null otherwise.</summary>
+    public (SeqLab.Data.Text.TokenVocabulary Source, SeqLab.Data.Text.TokenVocabulary Target)? Vocabularies { get; init; }
+
     /// <summary>Truncated BPTT: consecutive steps continue the same streams for this many steps, after which the state is reset; null for independent batches.</summary>
     public int? StatefulPeriod { get; init; }
 

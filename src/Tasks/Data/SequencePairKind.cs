@@ -105,6 +105,7 @@ public abstract class SequencePairKind<TConfig> : DataKind<TConfig> where TConfi
             Criterion = new TokenSequenceCriterion(config.LabelSmoothing),
             Evaluator = new DecodingEvaluator { Search = search, Scorer = (hypotheses, set) => scoring.Score(hypotheses, set, "_greedy"), DecodedSequences = config.DecodeValidation, ChunkSize = DecodeChunk },
             TestMetrics = model => scoring.TestMetrics(model, test),
+            Vocabularies = (data.Source, data.Target),
             Artefacts = (model, _) => scoring.Files(model, test),
         };
     }
@@ -321,9 +322,16 @@ public sealed class DatesTask : SequencePairKind<DatesConfig>
         {
             var random = new Random(from);
             var kept = new List<SeqLab.Data.Synthetic.DatePair>();
-            while (kept.Count < count)
+            for (int fruitless = 0; kept.Count < count; )
+            {
+                int before = kept.Count;
                 foreach (var pair in dates.Sample(count - kept.Count, random))
                     if (seen.Add(pair.Source)) kept.Add(pair);
+                // Few formats and a large training set can leave too few unseen dates: say so rather than search forever.
+                fruitless = kept.Count == before ? fruitless + 1 : 0;
+                if (fruitless == 50)
+                    throw new ArgumentException($"dates: only {kept.Count} of {count} held-out dates could be found that training does not already hold; use fewer training pairs or more formats and languages");
+            }
             return kept;
         }
         var validation = Unseen(d.ValidationSize, Seed(EvaluationSeeds.Validation(seed)));
