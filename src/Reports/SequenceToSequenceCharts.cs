@@ -92,7 +92,7 @@ public static class SequenceToSequenceCharts
         string test = r.Summary.TestMetrics.TryGetValue(bleu ? "bleu" : "exact_match", out double all) ? $" On the whole test set: {all.ToString(bleu ? "0.0" : "0.000", CultureInfo.InvariantCulture)}." : "";
         return new ReportFigure(bleu ? "length-bleu" : "length-exact-match", bleu ? "BLEU against source length" : "Exact match against source length",
             $"{(bleu ? "Corpus BLEU" : "The share of test outputs exactly equal to the reference")} in buckets of five source tokens, for beam search (solid) and greedy decoding (dashed); n under each bucket is its number of test sentences. "
-            + $"A model that squeezes the whole source into one vector falls off as sources grow; attention holds up (Bahdanau et al. 2015, Fig. 2).{test}",
+            + $"Bahdanau et al. (2015, Fig. 2) found the encoder–decoder without attention falling off as sources grow and attention holding up; read off here whether this run does.{test}",
             Readable(chart));
     }
 
@@ -177,7 +177,7 @@ public static class SequenceToSequenceCharts
             .WithSize(Width, Height);
         return new ReportFigure("length-scores", bleu ? "BLEU against source length" : "Exact match against source length",
             $"Beam search's test {(bleu ? "BLEU" : "exact match")} in buckets of five source tokens, one line per experiment{(shared ? "; n under each bucket is its number of test sentences" : " (hover for each bucket's number of test sentences)")}. "
-            + "Encoder–decoders without attention lose ground as sources grow; with attention the line stays flat longer (Bahdanau et al. 2015, Fig. 2).",
+            + "Bahdanau et al. (2015, Fig. 2) found the encoder–decoder without attention falling off as sources grow and attention holding up; compare the lines here.",
             Readable(chart));
     }
 

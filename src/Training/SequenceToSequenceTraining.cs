@@ -26,6 +26,9 @@ public sealed class DecodingEvaluator : Evaluator
     /// <summary>Scores the decoded sequences.</summary>
     public required DecodedScorer Scorer { get; init; }
 
+    /// <summary>Sequences decoded per pass unless <see cref="Evaluator.ChunkSize"/> says otherwise.</summary>
+    public const int DefaultChunk = 128;
+
     /// <summary>Sequences decoded at each evaluation (the first of the set); 0: none.</summary>
     public int DecodedSequences { get; init; } = 256;
 
@@ -33,9 +36,9 @@ public sealed class DecodingEvaluator : Evaluator
     public override Evaluation Evaluate(ISequenceModel model, SequenceBatch set, ICriterion criterion, Device? device = null)
     {
         var forced = base.Evaluate(model, set, criterion, device);
-        if (DecodedSequences == 0 || model is not IEncoderDecoder decoder) return forced;
+        if (DecodedSequences == 0 || model.Capability<IEncoderDecoder>() is not { } decoder) return forced;
         using var part = set.Take(DecodedSequences);
-        var hypotheses = Decode(decoder, part, Search with { BeamWidth = 1 }, ChunkSize ?? 128, device);
+        var hypotheses = Decode(decoder, part, Search with { BeamWidth = 1 }, ChunkSize ?? DefaultChunk, device);
         var metrics = new Dictionary<string, double>(forced.Metrics);
         foreach (var (name, value) in Scorer(hypotheses, part)) metrics[name] = value;
         return forced with { Metrics = metrics };
@@ -43,7 +46,7 @@ public sealed class DecodingEvaluator : Evaluator
 
     /// <summary>Decodes every sequence of <paramref name="set"/>, <paramref name="chunk"/> at a time: greedy for a beam width of 1, else beam search; the end token is dropped.</summary>
     public static IReadOnlyList<long[]> Decode(IEncoderDecoder model, SequenceBatch set, SearchOptions search, int chunk, Device? device = null) =>
-        DecodeHypotheses(model, set, search, chunk, device).Select(h => h.Finished ? h.Tokens[..^1] : h.Tokens).ToList();
+        DecodeHypotheses(model, set, search, chunk, device).Select(h => h.Output).ToList();
 
     /// <summary>The hypotheses (with their log-probabilities) for every sequence of <paramref name="set"/>.</summary>
     public static IReadOnlyList<Hypothesis> DecodeHypotheses(IEncoderDecoder model, SequenceBatch set, SearchOptions search, int chunk, Device? device = null)
@@ -66,7 +69,8 @@ public sealed class DecodingEvaluator : Evaluator
 /// gradients under teacher forcing gives the model's own predictions; each decoder input after the first is then replaced by
 /// the prediction of the step before with probability p, and the second pass — the one that learns — reads the mixture.
 /// p rises linearly from 0 at the first step to <paramref name="probability"/> at the last (Bengio et al.'s decay of ε, in
-/// reverse), with coins drawn from the data generator, so a seed fixes them. The two-pass form (Mihaylova &amp; Martins 2019)
+/// reverse), with coins from a generator of their own seeded by the run's seed and the step, so a seed fixes them and the
+/// training batches stay those of teacher forcing. The two-pass form (Mihaylova &amp; Martins 2019)
 /// keeps the fused decoder; a prediction made in the first pass sees the true prefix, not its own.
 /// </summary>
 public sealed class ScheduledSamplingStep(double probability) : TrainingStep
@@ -80,7 +84,8 @@ public sealed class ScheduledSamplingStep(double probability) : TrainingStep
         Tensor predicted;
         using (no_grad()) predicted = model.Forward(batch.ForModel()).argmax(-1); // [batch, target]
         var decoderInputs = batch.DecoderInputs;
-        var coins = rand(decoderInputs.shape, generator: step.Run.DataGenerator).to(decoderInputs.device).lt(p);
+        using var coinGenerator = new Generator(unchecked((ulong)(step.Run.Training.Seed * 1_000_003 + step.Step) ^ 0x5EED5A4D1E5UL));
+        var coins = rand(decoderInputs.shape, generator: coinGenerator).to(decoderInputs.device).lt(p);
         coins[.., 0] = false; // the start token stays
         var shifted = cat([decoderInputs[.., ..1], predicted[.., ..^1]], 1);
         var mixed = where(coins, shifted, decoderInputs);

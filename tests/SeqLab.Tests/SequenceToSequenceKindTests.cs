@@ -129,10 +129,25 @@ public class SequenceToSequenceKindTests
         Assert.True(shape.TargetVocabulary <= 4 + 11); // digits, '-', and the reserved four
         Assert.Equal(100, data.Test.Size);
         Assert.Equal(11, data.Test.TargetLength); // yyyy-MM-dd and the end token
-        using var generator = new TorchSharp.torch.Generator(1);
-        using var batch = data.SampleBatch(generator, 1);
-        Assert.Equal(16, batch.Size);
-        Assert.Equal(SeqLab.Data.Batches.TargetLayout.Sequence, batch.Layout);
+        var (source, target) = data.Vocabularies!.Value;
+        static IEnumerable<long[]> Rows(TorchSharp.torch.Tensor tokens) =>
+            Enumerable.Range(0, (int)tokens.shape[0]).Select(i => tokens[i].data<long>().ToArray());
+        // One pass over the training pairs (500 of 16 a step) holds every training source.
+        var training = new HashSet<string>();
+        for (int step = 1; step <= 32; step++)
+        {
+            using var batch = data.SampleBatch(null!, step);
+            Assert.Equal(SeqLab.Data.Batches.TargetLayout.Sequence, batch.Layout);
+            foreach (var row in Rows(batch.Inputs)) training.Add(source.Decode(row));
+        }
+        Assert.True(training.Count >= 490, $"{training.Count} distinct training sources"); // a date drawn twice in one format is one source
+        var testSources = Rows(data.Test.Inputs).Select(source.Decode).ToList();
+        Assert.DoesNotContain(testSources, training.Contains); // held out by source
+        foreach (var row in Rows(data.Test.Targets))
+        {
+            string iso = target.Decode(row);
+            Assert.True(DateOnly.TryParseExact(iso, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _), iso);
+        }
     }
 
     [Theory]

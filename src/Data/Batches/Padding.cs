@@ -147,7 +147,7 @@ public static class Bucketing
 
 /// <summary>
 /// Length-bucketed batches for training by steps rather than epochs: pass k over the data is <see cref="Bucketing.Batches"/>
-/// with seed + k, and step after step takes its batches in order — the order depends on the seed and the step alone, so a
+/// with a seed mixed from the run's seed and k, and step after step takes its batches in order — the order depends on the seed and the step alone, so a
 /// resumed run continues it exactly.
 /// </summary>
 public sealed class StepBatches
@@ -164,13 +164,22 @@ public sealed class StepBatches
         perPass = Bucketing.Batches(lengths, batchSize, poolBatches, seed).Count;
     }
 
+    /// <summary>A seed per pass, mixed so that no pass of one seed repeats a pass of another (seed + pass would: pass 1 of seed 1 is pass 0 of seed 2).</summary>
+    static int PassSeed(int seed, int pass)
+    {
+        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)pass * 0xBF58476D1CE4E5B9UL + 0x94D049BB133111EBUL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL; // SplitMix64's finaliser
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return unchecked((int)(z ^ (z >> 31)));
+    }
+
     /// <summary>The indices of the batch of 1-based <paramref name="step"/>.</summary>
     public int[] ForStep(int step)
     {
         int pass = (step - 1) / perPass;
         if (pass != cachedPass)
         {
-            cached = Bucketing.Batches(lengths, batchSize, poolBatches, unchecked(seed + pass));
+            cached = Bucketing.Batches(lengths, batchSize, poolBatches, PassSeed(seed, pass));
             cachedPass = pass;
         }
         return cached[(step - 1) % perPass];

@@ -13,8 +13,9 @@ public interface IEncoderDecoder
 }
 
 /// <summary>
-/// A decoder in the middle of decoding: a row per hypothesis, each with its own state. Tensors it keeps live in the dispose
-/// scope that was open when decoding started.
+/// A decoder in the middle of decoding: a row per hypothesis, each with its own state. The tensors it keeps live in the
+/// dispose scope that was open when decoding started: call <see cref="Step"/> and <see cref="Select"/> inside a scope of
+/// their own nested in that one (their state moves out to it; what they replace is disposed at once).
 /// </summary>
 public interface IIncrementalDecoder
 {
@@ -38,6 +39,9 @@ public sealed record Hypothesis(long[] Tokens, double LogProbability)
 {
     /// <summary>Whether the hypothesis ended with the end token (rather than at the length limit).</summary>
     public bool Finished { get; init; }
+
+    /// <summary>The output proper: <see cref="Tokens"/> without the end token.</summary>
+    public long[] Output => Finished ? Tokens[..^1] : Tokens;
 }
 
 /// <summary>How to search for the most likely target.</summary>
@@ -50,7 +54,10 @@ public sealed record Hypothesis(long[] Tokens, double LogProbability)
 public sealed record SearchOptions(long Start, long End, int MaxLength, int BeamWidth = 4, double LengthPenalty = 0, bool KeepGreedy = true)
 {
     /// <summary>The score a hypothesis is ranked by.</summary>
-    public double Score(Hypothesis hypothesis) => LengthPenalty == 0 ? hypothesis.LogProbability : hypothesis.LogProbability / Math.Pow((5.0 + hypothesis.Tokens.Length) / 6.0, LengthPenalty);
+    public double Score(Hypothesis hypothesis) => hypothesis.LogProbability / Penalty(hypothesis.Tokens.Length);
+
+    /// <summary>Wu et al.'s length penalty ((5 + length)/6)^α (1 without normalisation).</summary>
+    public double Penalty(int length) => LengthPenalty == 0 ? 1 : Math.Pow((5.0 + length) / 6.0, LengthPenalty);
 }
 
 /// <summary>Greedy and beam search over an <see cref="IEncoderDecoder"/>, in eval mode without gradients, every step in its own dispose scope.</summary>
@@ -98,9 +105,13 @@ public static class SequenceSearch
         var greedy = options.KeepGreedy ? Greedy(model, source, sourceLengths, options) : null;
         var best = Run(model, () => BeamAll(model, source, sourceLengths, options));
         if (greedy is null) return best;
-        // The greedy hypothesis competes too: beam search alone does not guarantee a score at least as good.
-        return best.Select((b, i) => options.Score(greedy[i]) > options.Score(b) && (greedy[i].Finished || !b.Finished) ? greedy[i] : b).ToList();
+        // The greedy hypothesis competes too (beam search alone does not guarantee a score at least as good): finished before unfinished, then by score.
+        return best.Select((b, i) => Better(greedy[i], b, options) ? greedy[i] : b).ToList();
     }
+
+    /// <summary>Whether <paramref name="candidate"/> beats <paramref name="incumbent"/>: a finished hypothesis beats an unfinished one; otherwise the higher score wins.</summary>
+    static bool Better(Hypothesis candidate, Hypothesis incumbent, SearchOptions options) =>
+        candidate.Finished != incumbent.Finished ? candidate.Finished : options.Score(candidate) > options.Score(incumbent);
 
     static List<Hypothesis> BeamAll(IEncoderDecoder model, Tensor source, Tensor? sourceLengths, SearchOptions options)
     {
@@ -143,8 +154,10 @@ public static class SequenceSearch
                     }
                 }
                 row += live.Count;
-                // Without a length penalty no extension can beat a finished hypothesis that scores above every live one.
-                bool settled = options.LengthPenalty == 0 && finished[i].Count >= width && next.Count > 0 && finished[i].Max(f => f.LogProbability) >= next.Max(b => b.LogProbability);
+                // Settled once no live hypothesis can still beat the best finished one: log p only falls as a hypothesis grows, and
+                // the length normalisation can at most divide it by the penalty of the longest hypothesis allowed.
+                double bestLive = next.Count == 0 ? double.NegativeInfinity : next.Max(b => b.LogProbability) / options.Penalty(options.MaxLength);
+                bool settled = finished[i].Count >= width && next.Count > 0 && finished[i].Max(options.Score) >= bestLive;
                 if (settled)
                 {
                     // The source is decided: its live hypotheses leave the decoder.
@@ -165,7 +178,7 @@ public static class SequenceSearch
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var module = (model as ISequenceModel)?.Module;
+        var module = (model as ISequenceModel)?.Module; // the model's own object: eval mode for the search, its mode restored after
         bool wasTraining = module?.training ?? false;
         module?.eval();
         try

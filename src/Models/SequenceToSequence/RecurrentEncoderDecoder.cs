@@ -103,6 +103,16 @@ public sealed class RecurrentEncoderDecoder : nn.Module, ISequenceModel, IStaged
     /// <summary>What the decoder reads of the encoder: its outputs (attention keys), which source steps are real, its summary and the decoder's first state.</summary>
     sealed record Memory(Tensor Keys, Tensor? Valid, Tensor Summary, RecurrentState Initial)
     {
+        /// <summary>Disposes every tensor of this memory.</summary>
+        public void Dispose()
+        {
+            Keys.Dispose();
+            Valid?.Dispose();
+            Summary.Dispose();
+            Initial.Hidden.Dispose();
+            Initial.Cell?.Dispose();
+        }
+
         /// <summary>The rows <paramref name="rows"/>, kept beyond the caller's step (moved to the decoding's scope).</summary>
         public Memory Select(Tensor rows) => new(Keys.index_select(0, rows).MoveToOuterDisposeScope(), Valid?.index_select(0, rows).MoveToOuterDisposeScope(),
             Summary.index_select(0, rows).MoveToOuterDisposeScope(),
@@ -146,6 +156,7 @@ public sealed class RecurrentEncoderDecoder : nn.Module, ISequenceModel, IStaged
         return new Incremental(this, Remember(Encoder.Encode(vectors, sourceLengths), sourceLengths, vectors.shape[1]));
     }
 
+    /// <summary>Decoding one token at a time; it replaces (and disposes) its state at every step, so a long search holds one step's worth.</summary>
     sealed class Incremental(RecurrentEncoderDecoder model, Memory memory) : IIncrementalDecoder
     {
         RecurrentState state = memory.Initial;
@@ -157,16 +168,29 @@ public sealed class RecurrentEncoderDecoder : nn.Module, ISequenceModel, IStaged
         public Tensor Step(Tensor previous)
         {
             var (logits, next, weights) = model.Decode(memory, model.targetEmbedding.call(previous.unsqueeze(1)), state);
+            var (oldState, oldAttention) = (state, LastAttention);
             state = new RecurrentState(next.Hidden.MoveToOuterDisposeScope(), next.Cell?.MoveToOuterDisposeScope());
             LastAttention = weights?.squeeze(1).MoveToOuterDisposeScope();
+            if (!ReferenceEquals(oldState, memory.Initial)) Dispose(oldState);
+            oldAttention?.Dispose();
             return logits.squeeze(1).log_softmax(-1);
         }
 
         public void Select(Tensor rows)
         {
-            memory = memory.Select(rows);
-            state = new RecurrentState(state.Hidden.index_select(1, rows).MoveToOuterDisposeScope(), state.Cell?.index_select(1, rows).MoveToOuterDisposeScope());
-            LastAttention = LastAttention?.index_select(0, rows).MoveToOuterDisposeScope();
+            var (oldMemory, oldState, oldAttention) = (memory, state, LastAttention);
+            memory = oldMemory.Select(rows);
+            state = new RecurrentState(oldState.Hidden.index_select(1, rows).MoveToOuterDisposeScope(), oldState.Cell?.index_select(1, rows).MoveToOuterDisposeScope());
+            LastAttention = oldAttention?.index_select(0, rows).MoveToOuterDisposeScope();
+            if (!ReferenceEquals(oldState, oldMemory.Initial)) Dispose(oldState);
+            oldMemory.Dispose();
+            oldAttention?.Dispose();
+        }
+
+        static void Dispose(RecurrentState old)
+        {
+            old.Hidden.Dispose();
+            old.Cell?.Dispose();
         }
     }
 

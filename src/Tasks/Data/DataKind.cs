@@ -28,7 +28,7 @@ public abstract record DatasetConfig
 public abstract record SyntheticConfig : DatasetConfig
 {
     /// <summary>Sequence length T.</summary>
-    [ConfigKey("sequence length T (copy_memory: the gap T between reading and recalling)", Minimum = 1, Maximum = 100_000)]
+    [ConfigKey("sequence length T (copy_memory: the gap T between reading and recalling; reverse, sort: the longest source)", Minimum = 1, Maximum = 100_000)]
     public int Length { get; init; } = 50;
     /// <summary>Shortest length for variable-length probes; null = fixed length.</summary>
     [ConfigKey("draw each sequence's length from [min_length, length] (padded batches with lengths); null = fixed length", Minimum = 1)]
@@ -45,10 +45,10 @@ public abstract record SyntheticConfig : DatasetConfig
 public abstract record SplitConfig : DatasetConfig
 {
     /// <summary>Validation share.</summary>
-    [ConfigKey("share of the data for validation (text: by position; forecast: the middle of the timeline; dna, fasta: stratified)", Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5)]
+    [ConfigKey("share of the data for validation (text: by position; forecast: the middle of the timeline; dna, fasta: stratified; translation: by line with the seed, a repeated source in one split)", Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5)]
     public double ValidationFraction { get; init; } = 0.1;
     /// <summary>Test share.</summary>
-    [ConfigKey("share of the data for the final test (the end of the text or timeline; stratified for dna, fasta)", Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5)]
+    [ConfigKey("share of the data for the final test (the end of the text or timeline; stratified for dna, fasta; seeded by line for translation)", Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5)]
     public double TestFraction { get; init; } = 0.1;
 }
 

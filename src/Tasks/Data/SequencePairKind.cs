@@ -5,6 +5,7 @@ using SeqLab.Data.Batches;
 using SeqLab.Data.Text;
 using SeqLab.Models;
 using SeqLab.Models.SequenceToSequence;
+using SeqLab.Reports;
 using SeqLab.Training;
 using SeqLab.Training.Criteria;
 using SeqLab.Training.Logging;
@@ -64,11 +65,21 @@ public abstract class SequencePairKind<TConfig> : DataKind<TConfig> where TConfi
 {
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    /// <summary>Sequences decoded and scored per pass (eval mode, no gradients).</summary>
-    const int DecodeChunk = 128;
-
     /// <summary>The pairs and vocabularies; <paramref name="seed"/> fixes splits and fixed sets.</summary>
     protected abstract PairData Load(TConfig config, long seed);
+
+    /// <summary>The longest source and target this config can give, in tokens (the target without its end token), before the data is read.</summary>
+    protected abstract (int Source, int Target) LongestPair(TConfig config);
+
+    /// <inheritdoc />
+    protected override IEnumerable<string> CheckModel(TConfig config, IModelKind model, ModelConfig modelConfig)
+    {
+        // A Transformer's positions end at max_length: decoding may run ten tokens past the longest target.
+        var (source, target) = LongestPair(config);
+        int needed = Math.Max(source, target + 11);
+        if (modelConfig is TransformerSeq2SeqConfig { MaxLength: var limit } && limit < needed)
+            yield return $"model.max_length ({limit}) is shorter than this data needs ({needed}: sources of up to {source} tokens, targets of up to {target} and the end token, decoded up to 10 tokens longer)";
+    }
 
     /// <inheritdoc />
     protected override ProblemShape Describe(TConfig config) => new SequenceToSequenceShape(DataInput.ForTokens(TokenVocabulary.Reserved.Count + 1), TokenVocabulary.Reserved.Count + 1);
@@ -96,14 +107,14 @@ public abstract class SequencePairKind<TConfig> : DataKind<TConfig> where TConfi
                 return SeqLab.Data.Batches.Collate.Pairs(rows.Select(i => encodedSources[i]).ToList(), rows.Select(i => encodedTargets[i]).ToList(), TokenVocabulary.Start, TokenVocabulary.End, TokenVocabulary.Padding);
             };
         }
-        int longestTarget = (int)(data.Train?.Targets ?? data.Validation.Targets).Concat(data.Validation.Targets).Max(t => data.Target.Encode(t).Length);
+        int longestTarget = (data.Train?.Targets ?? []).Concat(data.Validation.Targets).Concat(data.Test.Targets).Max(t => data.Target.Encode(t).Length);
         var search = new SearchOptions(TokenVocabulary.Start, TokenVocabulary.End, MaxLength: longestTarget + 10, config.BeamWidth, config.LengthPenalty);
         var scoring = new Scoring(data, search);
         var (baseline, baselineName) = UnigramBaseline(data);
         return new TaskData(new SequenceToSequenceShape(DataInput.ForTokens(data.Source.Size), data.Target.Size), sample, validation, test, baseline, baselineName)
         {
             Criterion = new TokenSequenceCriterion(config.LabelSmoothing),
-            Evaluator = new DecodingEvaluator { Search = search, Scorer = (hypotheses, set) => scoring.Score(hypotheses, set, "_greedy"), DecodedSequences = config.DecodeValidation, ChunkSize = DecodeChunk },
+            Evaluator = new DecodingEvaluator { Search = search, Scorer = (hypotheses, _) => scoring.ScoreValidation(hypotheses), DecodedSequences = config.DecodeValidation, ChunkSize = DecodingEvaluator.DefaultChunk },
             TestMetrics = model => scoring.TestMetrics(model, test),
             Vocabularies = (data.Source, data.Target),
             Artefacts = (model, _) => scoring.Files(model, test),
@@ -132,48 +143,46 @@ public abstract class SequencePairKind<TConfig> : DataKind<TConfig> where TConfi
         // The last model decoded: the metrics and the files of one trained model share one decoding of the test set.
         (ISequenceModel Model, IReadOnlyList<Hypothesis> Greedy, IReadOnlyList<Hypothesis> Beam)? decoded;
 
-        static long[] Strip(Hypothesis h) => h.Finished ? h.Tokens[..^1] : h.Tokens;
+        static IEncoderDecoder Decoder(ISequenceModel model) =>
+            model.Capability<IEncoderDecoder>() ?? throw new ArgumentException($"{model.Description}: a sequence-to-sequence task needs an encoder–decoder");
 
-        /// <summary>Each row's target tokens, without the end token and padding.</summary>
-        static List<long[]> References(SequenceBatch set)
+        /// <summary>
+        /// Scores decoded tokens against the references of <paramref name="rows"/> of <paramref name="split"/>: exact match
+        /// on tokens — a reference holding <c>&lt;unk&gt;</c> can never be matched, since no output reproduces the word it
+        /// stands for — and, for text, BLEU and chrF of the decoded text against the reference text as written.
+        /// </summary>
+        public Dictionary<string, double> Score(IReadOnlyList<long[]> hypotheses, PairSplit split, IReadOnlyList<int> rows, string suffix)
         {
-            var targets = set.Targets.cpu().data<long>().ToArray();
-            var lengths = set.TargetLengths?.data<long>().ToArray();
-            long width = set.TargetLength;
-            return Enumerable.Range(0, (int)set.Size).Select(row =>
-            {
-                long length = lengths?[row] ?? width;
-                return targets.Skip((int)(row * width)).Take((int)length).Where(t => t != TokenVocabulary.End && t != TokenVocabulary.Padding).ToArray();
-            }).ToList();
-        }
-
-        public Dictionary<string, double> Score(IReadOnlyList<long[]> hypotheses, SequenceBatch set, string suffix)
-        {
-            var references = References(set);
-            var metrics = new Dictionary<string, double>
-            {
-                [$"exact_match{suffix}"] = hypotheses.Zip(references).Count(p => p.First.SequenceEqual(p.Second)) / (double)Math.Max(1, hypotheses.Count),
-            };
+            var references = rows.Select(row => data.Target.Encode(split.Targets[row])).ToList();
+            int exact = hypotheses.Zip(references).Count(p => p.First.SequenceEqual(p.Second) && !p.Second.Contains(TokenVocabulary.Unknown));
+            var metrics = new Dictionary<string, double> { [$"exact_match{suffix}"] = exact / (double)Math.Max(1, hypotheses.Count) };
             if (data.TextMetrics)
             {
                 var hypothesisTexts = hypotheses.Select(data.Target.Decode).ToList();
-                var referenceTexts = references.Select(data.Target.Decode).ToList();
+                var referenceTexts = rows.Select(row => split.Targets[row]).ToList();
                 metrics[$"bleu{suffix}"] = Bleu.Corpus(hypothesisTexts.Select(Words).ToList(), referenceTexts.Select(Words).ToList()).Score;
                 metrics[$"chrf{suffix}"] = ChrF.Corpus(hypothesisTexts, referenceTexts);
             }
             return metrics;
         }
 
-        /// <summary>BLEU's tokens: words and single punctuation marks (<see cref="WordTokenizer.Split"/>), case kept — close to sacreBLEU's 13a.</summary>
-        static IReadOnlyList<string> Words(string text) => WordTokenizer.Split(text).Where(w => w != "\n").ToList();
+        /// <summary>Validation while training: the first rows of the validation split, as the evaluator decoded them.</summary>
+        public Dictionary<string, double> ScoreValidation(IReadOnlyList<long[]> hypotheses) =>
+            Score(hypotheses, data.Validation, Enumerable.Range(0, hypotheses.Count).ToList(), "_greedy");
+
+        /// <summary>
+        /// BLEU's tokens: words and single punctuation marks (<see cref="WordTokenizer.Split"/>), case kept; a decoded
+        /// <c>&lt;unk&gt;</c> is one token that matches nothing a reference holds.
+        /// </summary>
+        static IReadOnlyList<string> Words(string text) => WordTokenizer.Split(text.Replace("<unk>", "\u0001", StringComparison.Ordinal)).Where(w => w != "\n").ToList();
 
         (IReadOnlyList<Hypothesis> Greedy, IReadOnlyList<Hypothesis> Beam) Decoded(ISequenceModel model, SequenceBatch test)
         {
             if (decoded is { } done && ReferenceEquals(done.Model, model)) return (done.Greedy, done.Beam);
-            var decoder = model as IEncoderDecoder ?? throw new ArgumentException($"{model.Description}: a sequence-to-sequence task needs an encoder–decoder");
+            var decoder = Decoder(model);
             var device = model.Module.parameters().First().device;
-            var greedy = DecodingEvaluator.DecodeHypotheses(decoder, test, search with { BeamWidth = 1 }, DecodeChunk, device);
-            var beam = search.BeamWidth == 1 ? greedy : DecodingEvaluator.DecodeHypotheses(decoder, test, search, DecodeChunk, device);
+            var greedy = DecodingEvaluator.DecodeHypotheses(decoder, test, search with { BeamWidth = 1 }, DecodingEvaluator.DefaultChunk, device);
+            var beam = search.BeamWidth == 1 ? greedy : DecodingEvaluator.DecodeHypotheses(decoder, test, search, DecodingEvaluator.DefaultChunk, device);
             decoded = (model, greedy, beam);
             return (greedy, beam);
         }
@@ -181,8 +190,9 @@ public abstract class SequencePairKind<TConfig> : DataKind<TConfig> where TConfi
         public Dictionary<string, double> TestMetrics(ISequenceModel model, SequenceBatch test)
         {
             var (greedy, beam) = Decoded(model, test);
-            var metrics = Score(beam.Select(Strip).ToList(), test, "");
-            foreach (var (name, value) in Score(greedy.Select(Strip).ToList(), test, "_greedy")) metrics[name] = value;
+            var rows = Enumerable.Range(0, data.Test.Count).ToList();
+            var metrics = Score(beam.Select(h => h.Output).ToList(), data.Test, rows, "");
+            foreach (var (name, value) in Score(greedy.Select(h => h.Output).ToList(), data.Test, rows, "_greedy")) metrics[name] = value;
             metrics["beam_log_probability"] = beam.Average(h => h.LogProbability);
             metrics["greedy_log_probability"] = greedy.Average(h => h.LogProbability);
             return metrics;
@@ -191,33 +201,25 @@ public abstract class SequencePairKind<TConfig> : DataKind<TConfig> where TConfi
         public IEnumerable<ResultFile> Files(ISequenceModel model, SequenceBatch test)
         {
             var (greedy, beam) = Decoded(model, test);
-            var samples = Enumerable.Range(0, Math.Min(20, data.Test.Count)).Select(i => new
-            {
-                Source = data.Test.Sources[i], Reference = data.Test.Targets[i], Greedy = data.Target.Decode(greedy[i].Tokens), Beam = data.Target.Decode(beam[i].Tokens),
-                GreedyLogProbability = greedy[i].LogProbability, BeamLogProbability = beam[i].LogProbability,
-            });
+            var samples = Enumerable.Range(0, Math.Min(20, data.Test.Count)).Select(i => new TranslationSample(data.Test.Sources[i], data.Test.Targets[i],
+                data.Target.Decode(greedy[i].Tokens), data.Target.Decode(beam[i].Tokens), greedy[i].LogProbability, beam[i].LogProbability)).ToList();
             yield return new ResultFile("translations.json", JsonSerializer.Serialize(samples, Json));
-            yield return LengthBuckets(test, greedy, beam);
-            if (model is IEncoderDecoder decoder) yield return Alignments(decoder, test, model.Module.parameters().First().device);
+            yield return LengthBuckets(greedy, beam);
+            yield return Alignments(Decoder(model), test, model.Module.parameters().First().device);
         }
 
         /// <summary>Scores against source length, in buckets of five source tokens: the figure of Bahdanau et al. (2015, Fig. 2).</summary>
-        ResultFile LengthBuckets(SequenceBatch test, IReadOnlyList<Hypothesis> greedy, IReadOnlyList<Hypothesis> beam)
+        ResultFile LengthBuckets(IReadOnlyList<Hypothesis> greedy, IReadOnlyList<Hypothesis> beam)
         {
-            var lengths = test.Lengths?.data<long>().ToArray() ?? Enumerable.Repeat(test.Length, (int)test.Size).ToArray();
+            var lengths = data.Test.Sources.Select(s => data.Source.Encode(s).Length).ToArray();
             var table = new Csv("min_source_length", "max_source_length", "sentences", "search", "exact_match", "bleu", "chrf");
-            foreach (var bucket in Enumerable.Range(0, (int)test.Size).GroupBy(i => (lengths[i] - 1) / 5).OrderBy(g => g.Key))
+            foreach (var bucket in Enumerable.Range(0, data.Test.Count).GroupBy(i => (lengths[i] - 1) / 5).OrderBy(g => g.Key))
             {
-                var rows = tensor(bucket.Select(i => (long)i).ToArray());
-                using var part = test with
-                {
-                    Inputs = test.Inputs.index_select(0, rows), Targets = test.Targets.index_select(0, rows), Lengths = test.Lengths?.index_select(0, rows),
-                    TargetLengths = test.TargetLengths?.index_select(0, rows), DecoderInputs = test.DecoderInputs?.index_select(0, rows),
-                };
+                var rows = bucket.ToList();
                 foreach (var (name, hypotheses) in new[] { ("greedy", greedy), ("beam", beam) })
                 {
-                    var scores = Score(bucket.Select(i => Strip(hypotheses[i])).ToList(), part, "");
-                    table.Row(bucket.Key * 5 + 1, bucket.Key * 5 + 5, bucket.Count(), name, scores["exact_match"],
+                    var scores = Score(rows.Select(i => hypotheses[i].Output).ToList(), data.Test, rows, "");
+                    table.Row(bucket.Key * 5 + 1, bucket.Key * 5 + 5, rows.Count, name, scores["exact_match"],
                         scores.TryGetValue("bleu", out double bleu) ? bleu : null, scores.TryGetValue("chrf", out double chrf) ? chrf : null);
                 }
             }
@@ -234,25 +236,30 @@ public abstract class SequencePairKind<TConfig> : DataKind<TConfig> where TConfi
             var module = ((ISequenceModel)model).Module;
             bool wasTraining = module.training;
             module.eval();
-            var sources = test.Inputs.cpu().data<long>().ToArray();
-            for (int sentence = 0; sentence < sentences; sentence++)
+            try
             {
-                int sourceLength = (int)(test.Lengths?[sentence].item<long>() ?? test.Length);
-                var decoder = model.StartDecoding(test.Inputs.narrow(0, sentence, 1).narrow(1, 0, sourceLength).to(device), null);
-                var previous = full(1, TokenVocabulary.Start, ScalarType.Int64, device);
-                for (int step = 1; step <= search.MaxLength; step++)
+                for (int sentence = 0; sentence < sentences; sentence++)
                 {
-                    var next = decoder.Step(previous).argmax(-1);
-                    long token = next.item<long>();
-                    if (decoder.LastAttention is not Tensor weights) break;
-                    var row = weights[0].to(ScalarType.Float64).cpu().data<double>().ToArray();
-                    for (int j = 0; j < sourceLength; j++)
-                        table.Row(sentence + 1, step, data.Target.Label(token), j + 1, data.Source.Label(sources[sentence * test.Length + j]), row[j]);
-                    if (token == TokenVocabulary.End) break;
-                    previous = next;
+                    using var sentenceScope = NewDisposeScope(); // the decoder's state lives here; each step's temporaries in the step's own scope
+                    var source = data.Source.Encode(data.Test.Sources[sentence]);
+                    var decoder = model.StartDecoding(tensor(source).unsqueeze(0).to(device), null);
+                    long token = TokenVocabulary.Start;
+                    for (int step = 1; step <= search.MaxLength; step++)
+                    {
+                        using var stepScope = NewDisposeScope();
+                        token = decoder.Step(full(1, token, ScalarType.Int64, device)).argmax(-1).item<long>();
+                        if (decoder.LastAttention is not Tensor weights) break;
+                        var row = weights[0].to(ScalarType.Float64).cpu().data<double>().ToArray();
+                        for (int j = 0; j < source.Length; j++)
+                            table.Row(sentence + 1, step, data.Target.Label(token), j + 1, data.Source.Label(source[j]), row[j]);
+                        if (token == TokenVocabulary.End) break;
+                    }
                 }
             }
-            if (wasTraining) module.train();
+            finally
+            {
+                if (wasTraining) module.train();
+            }
             return new ResultFile("attention_alignments.csv", table.ToString());
         }
     }
@@ -309,6 +316,11 @@ public sealed class DatesTask : SequencePairKind<DatesConfig>
     public override string DefaultSuccess => "exact_match >= 0.99";
 
     static IReadOnlyList<string>? Listed(string names) => names == "all" ? null : names.Split(',');
+
+    /// <inheritdoc />
+    protected override (int Source, int Target) LongestPair(DatesConfig config) =>
+        // Over 400 days every weekday meets every month name, so the longest rendering of each format is among them.
+        (SeqLab.Data.Synthetic.DatePairs.AllFormats.Max(f => Enumerable.Range(0, 400).Max(day => f.Render(new DateOnly(2021, 1, 1).AddDays(day)).Length)), "yyyy-MM-dd".Length);
 
     /// <inheritdoc />
     protected override PairData Load(DatesConfig d, long seed)

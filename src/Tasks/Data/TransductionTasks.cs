@@ -9,7 +9,7 @@ namespace SeqLab.Tasks;
 public abstract record TransductionConfig : SequencePairConfig
 {
     /// <summary>Longest source.</summary>
-    [ConfigKey("sequence length T (copy_memory: the gap T between reading and recalling)", Minimum = 1, Maximum = 100_000)]
+    [ConfigKey("sequence length T (copy_memory: the gap T between reading and recalling; reverse, sort: the longest source)", Minimum = 1, Maximum = 100_000)]
     public int Length { get; init; } = 50;
     /// <summary>Shortest source; null = fixed length.</summary>
     [ConfigKey("draw each sequence's length from [min_length, length] (padded batches with lengths); null = fixed length", Minimum = 1)]
@@ -33,6 +33,9 @@ public abstract class TransductionTask<TConfig> : SequencePairKind<TConfig> wher
 
     /// <inheritdoc />
     public override string DefaultSuccess => "exact_match >= 0.99";
+
+    /// <inheritdoc />
+    protected override (int Source, int Target) LongestPair(TConfig config) => (config.Length, config.Length);
 
     /// <inheritdoc />
     protected override IEnumerable<DataProblem> CheckData(TConfig config) =>

@@ -14,10 +14,10 @@ public sealed record TranslationConfig : SequencePairConfig
     [ConfigKey("the data file, relative to the experiments file", Required = true, IsPath = true)]
     public string Path { get; init; } = "";
     /// <summary>Validation share.</summary>
-    [ConfigKey("share of the data for validation (text: by position; forecast: the middle of the timeline; dna, fasta: stratified)", Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5)]
+    [ConfigKey("share of the data for validation (text: by position; forecast: the middle of the timeline; dna, fasta: stratified; translation: by line with the seed, a repeated source in one split)", Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5)]
     public double ValidationFraction { get; init; } = 0.1;
     /// <summary>Test share.</summary>
-    [ConfigKey("share of the data for the final test (the end of the text or timeline; stratified for dna, fasta)", Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5)]
+    [ConfigKey("share of the data for the final test (the end of the text or timeline; stratified for dna, fasta; seeded by line for translation)", Minimum = 0, ExclusiveMinimum = true, Maximum = 0.5)]
     public double TestFraction { get; init; } = 0.1;
     /// <summary>Source tokens.</summary>
     [ConfigKey("translation: source tokens — characters, words (punctuation apart) or GPT-2 subwords", Choices = ["char", "word", "subword"])]
@@ -44,7 +44,7 @@ public sealed record TranslationConfig : SequencePairConfig
     [ConfigKey("translation: use only the first N pairs (after the length filter); null = all", Minimum = 10)]
     public int? MaxPairs { get; init; }
     /// <summary>Largest evaluation split.</summary>
-    [ConfigKey("translation: validation and test splits are cut to this many pairs (beam search over them takes time)", Minimum = 1)]
+    [ConfigKey("translation: validation and test splits are cut to a seeded sample of this many pairs (beam search over them takes time)", Minimum = 1)]
     public int MaxEvaluationPairs { get; init; } = 1000;
 }
 
@@ -99,12 +99,25 @@ public sealed class TranslationTask : SequencePairKind<TranslationConfig>
             sourceVocabulary = TokenVocabulary.Build(d.SourceTokenizer, trainSplit.Sources, d.MinCount, d.MaxVocabulary);
             targetVocabulary = TokenVocabulary.Build(d.TargetTokenizer, trainSplit.Targets, d.MinCount, d.MaxVocabulary);
         }
-        return new PairData(trainSplit, Split(validation.Take(d.MaxEvaluationPairs)), Split(test.Take(d.MaxEvaluationPairs)), sourceVocabulary, targetVocabulary) { TextMetrics = true };
+        return new PairData(trainSplit, Split(Sample(validation, d.MaxEvaluationPairs, seed)), Split(Sample(test, d.MaxEvaluationPairs, seed)), sourceVocabulary, targetVocabulary) { TextMetrics = true };
     }
+
+    /// <summary>At most <paramref name="count"/> pairs drawn with the seed — a split keeps the file's order, and a file sorted by package name would otherwise give its first packages only.</summary>
+    static IReadOnlyList<SentencePair> Sample(IReadOnlyList<SentencePair> pairs, int count, long seed)
+    {
+        if (pairs.Count <= count) return pairs;
+        var shuffled = pairs.ToArray();
+        new Random(unchecked((int)seed * 7_919 + 17)).Shuffle(shuffled);
+        return shuffled.Take(count).ToList();
+    }
+
+    /// <inheritdoc />
+    protected override (int Source, int Target) LongestPair(TranslationConfig config) => (config.MaxSourceLength, config.MaxTargetLength);
 
     /// <inheritdoc />
     protected override IEnumerable<string> CheckModel(TranslationConfig config, IModelKind model, ModelConfig modelConfig)
     {
+        foreach (var problem in base.CheckModel(config, model, modelConfig)) yield return problem;
         if (modelConfig is SequenceToSequenceModelConfig { SharedEmbeddings: true } && !config.SharedVocabulary)
             yield return "model.shared_embeddings needs one vocabulary for both sides: set dataset.shared_vocabulary: true";
         if (config.SharedVocabulary && config.SourceTokenizer != config.TargetTokenizer)
