@@ -10,8 +10,8 @@ public static class BatchCharts
 {
     /// <summary>Every comparison chart that applies to <paramref name="experiments"/>.</summary>
     public static IReadOnlyList<ReportFigure> All(IReadOnlyList<ExperimentResults> experiments) =>
-        new[] { Profiles(experiments, last: true), Profiles(experiments, last: false), ValidationLoss(experiments), TestLoss(experiments), LengthScores(experiments) }
-            .Concat(Sweeps(SeedGroups.Of(experiments))).OfType<ReportFigure>().ToList();
+        new[] { Profiles(experiments, last: true), Profiles(experiments, last: false), ValidationLoss(experiments), TestLoss(experiments) }
+            .Concat(SequenceToSequenceCharts.LengthComparison(experiments)).Concat(Sweeps(SeedGroups.Of(experiments))).OfType<ReportFigure>().ToList();
 
     /// <summary>
     /// For every numeric setting a grid swept (e.g. <c>dataset.length</c>): the mean test loss over seeds against it, one line
@@ -71,7 +71,7 @@ public static class BatchCharts
     static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
     /// <summary>A line through the means, in the <paramref name="index"/>-th palette colour, with a shaded band of that colour from the interval's low to high ends (where they exist).</summary>
-    static IEnumerable<GenericChart> Band(IReadOnlyList<double> x, IReadOnlyList<Interval> values, string name, int index)
+    internal static IEnumerable<GenericChart> Band<TX>(IReadOnlyList<TX> x, IReadOnlyList<Interval> values, string name, int index) where TX : IConvertible
     {
         string hex = Palette[index % Palette.Length];
         var color = Color.fromHex(hex);
@@ -79,12 +79,12 @@ public static class BatchCharts
         var bounded = Enumerable.Range(0, x.Count).Where(i => double.IsFinite(values[i].Low) && double.IsFinite(values[i].High)).ToList();
         if (bounded.Count > 1)
         {
-            yield return Chart.Line<double, double, string>(x: bounded.Select(i => x[i]).ToList(), y: bounded.Select(i => values[i].High).ToList(), Name: $"{name} (95 % upper)",
+            yield return Chart.Line<TX, double, string>(x: bounded.Select(i => x[i]).ToList(), y: bounded.Select(i => values[i].High).ToList(), Name: $"{name} (95 % upper)",
                 ShowLegend: false, LineWidth: 0.0, LineColor: shade);
-            yield return Chart.Line<double, double, string>(x: bounded.Select(i => x[i]).ToList(), y: bounded.Select(i => values[i].Low).ToList(), Name: $"{name} (95 % interval)",
+            yield return Chart.Line<TX, double, string>(x: bounded.Select(i => x[i]).ToList(), y: bounded.Select(i => values[i].Low).ToList(), Name: $"{name} (95 % interval)",
                 ShowLegend: false, LineWidth: 0.0, LineColor: shade, Fill: StyleParam.Fill.ToNext_y, FillColor: shade);
         }
-        yield return Chart.Line<double, double, string>(x: x, y: values.Select(v => v.Mean).ToList(), Name: name, ShowMarkers: true, LineColor: color, MarkerColor: color);
+        yield return Chart.Line<TX, double, string>(x: x, y: values.Select(v => v.Mean).ToList(), Name: name, ShowMarkers: true, LineColor: color, MarkerColor: color);
     }
 
     /// <summary>
@@ -128,9 +128,6 @@ public static class BatchCharts
         return charts.Count == 0 ? null : new ReportFigure("validation-loss", "Validation loss",
             "Validation loss of every experiment over training.", ExperimentCharts.Styled(Chart.Combine(charts), "step", "loss", logY: true));
     }
-
-    /// <summary>Beam-search BLEU (or exact match) against source length, one line per sequence-to-sequence experiment (Bahdanau et al. 2015, Fig. 2).</summary>
-    static ReportFigure? LengthScores(IReadOnlyList<ExperimentResults> experiments) => SequenceToSequenceCharts.LengthComparison(experiments);
 
     static ReportFigure? TestLoss(IReadOnlyList<ExperimentResults> experiments)
     {

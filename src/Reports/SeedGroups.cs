@@ -160,6 +160,9 @@ public static partial class SeedGroups
     public static double? Number(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ? value : null;
 
+    /// <summary><paramref name="name"/> with its seed part ("-seed2") taken out: the name of its seed group.</summary>
+    public static string WithoutSeed(string name) => SeedPart().Replace(name, "");
+
     [GeneratedRegex(@"[-_.]?seed-?\d+")]
     private static partial Regex SeedPart();
 }

@@ -146,37 +146,78 @@ public static class SequenceToSequenceCharts
     }
 
     /// <summary>
-    /// The batch's figure of Bahdanau et al. (2015, Fig. 2): beam-search BLEU — or exact match where some experiment's task
-    /// has no BLEU — against source length, one line per experiment that wrote <c>length_buckets.csv</c>.
+    /// The batch's figures of Bahdanau et al. (2015, Fig. 2): beam-search scores against source length for every experiment
+    /// that wrote <c>length_buckets.csv</c>. Experiments with BLEU (translation) share <c>length-scores</c>; those without
+    /// (dates, reverse, sort) get exact match — in <c>length-scores</c> when no experiment has BLEU, else in
+    /// <c>length-scores-exact-match</c>, so that no task is drawn on another's scale. Runs that differ only in their seed are
+    /// one line: the mean over seeds with its 95 % t-interval as a band.
     /// </summary>
-    public static ReportFigure? LengthComparison(IReadOnlyList<ExperimentResults> experiments)
+    public static IEnumerable<ReportFigure> LengthComparison(IReadOnlyList<ExperimentResults> experiments)
     {
         var tables = experiments.Select(e => (Experiment: e, Table: e.Table("length_buckets.csv"))).Where(e => e.Table is { Count: > 0 })
             .Select(e => (e.Experiment, Table: e.Table!)).ToList();
-        if (tables.Count == 0) return null;
-        bool bleu = tables.All(e => e.Table.Rows.Where(b => e.Table.Text(b, "search") == "beam").Any(b => !double.IsNaN(e.Table.Number(b, "bleu"))));
+        bool HasBleu((ExperimentResults Experiment, ResultsTable Table) e) =>
+            e.Table.Rows.Where(b => e.Table.Text(b, "search") == "beam").Any(b => !double.IsNaN(e.Table.Number(b, "bleu")));
+        var withBleu = tables.Where(HasBleu).ToList();
+        var without = tables.Where(e => !HasBleu(e)).ToList();
+        if (withBleu.Count > 0) yield return LengthFigure("length-scores", withBleu, bleu: true);
+        if (without.Count > 0) yield return LengthFigure(withBleu.Count > 0 ? "length-scores-exact-match" : "length-scores", without, bleu: false);
+    }
+
+    static ReportFigure LengthFigure(string id, List<(ExperimentResults Experiment, ResultsTable Table)> tables, bool bleu)
+    {
         string metric = bleu ? "bleu" : "exact_match";
         // Experiments on the same test set have the same sentences per bucket: then each bucket's label says how many.
         var counts = tables.SelectMany(e => e.Table.Rows.Select(b => (Bucket: BucketLabel(e.Table, b), Sentences: e.Table.Integer(b, "sentences")))).Distinct().ToList();
         bool shared = counts.GroupBy(c => c.Bucket).All(g => g.Count() == 1) && tables.All(e => e.Table.Rows.Select(b => BucketLabel(e.Table, b)).Distinct().Count() == counts.Count);
         string Label(string bucket) => shared ? $"{bucket}<br>n = {counts.First(c => c.Bucket == bucket).Sentences}" : bucket;
         var buckets = Buckets(tables.Select(e => e.Table)).Select(Label).ToList();
+        // Seed groups: the same settings and the same name once its seed part is taken out.
+        var groups = SeedGroups.Of(tables.Select(e => e.Experiment).ToList())
+            .SelectMany(g => g.Runs.GroupBy(r => SeedGroups.WithoutSeed(r.Summary.Name)).Select(runs => (Name: runs.Key, Runs: runs.ToList()))).ToList();
         var charts = new List<GenericChart>();
-        foreach (var (experiment, table) in tables)
+        bool banded = false;
+        double highest = 0; // BLEU's axis ends a little above the highest value drawn: short-budget BLEU in the teens would be a flat line on 0–100
+        foreach (var (name, runs) in groups)
         {
-            var rows = table.Rows.Where(b => table.Text(b, "search") == "beam" && !double.IsNaN(table.Number(b, metric))).OrderBy(b => table.Integer(b, "min_source_length")).ToList();
-            if (rows.Count == 0) continue;
-            charts.Add(Chart.Line<string, double, string>(x: rows.Select(b => Label(BucketLabel(table, b))).ToList(), y: rows.Select(b => table.Number(b, metric)).ToList(),
-                Name: PlotlyText(experiment.Summary.Name), ShowMarkers: true, MultiText: rows.Select(b => $"{table.Integer(b, "sentences")} sentences").ToList()));
+            // bucket label → that bucket's score in every run of the group
+            var scores = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+            foreach (var run in runs)
+            {
+                var table = tables.First(e => ReferenceEquals(e.Experiment, run)).Table;
+                foreach (var b in table.Rows.Where(b => table.Text(b, "search") == "beam" && !double.IsNaN(table.Number(b, metric))))
+                {
+                    string label = Label(BucketLabel(table, b));
+                    if (!scores.TryGetValue(label, out var list)) scores[label] = list = [];
+                    list.Add(table.Number(b, metric));
+                }
+            }
+            var x = buckets.Where(scores.ContainsKey).ToList();
+            if (x.Count == 0) continue;
+            highest = Math.Max(highest, scores.Values.SelectMany(v => v).Max());
+            if (runs.Count == 1)
+            {
+                var table = tables.First(e => ReferenceEquals(e.Experiment, runs[0])).Table;
+                var sentences = table.Rows.Where(b => table.Text(b, "search") == "beam").ToDictionary(b => Label(BucketLabel(table, b)), b => table.Integer(b, "sentences"));
+                charts.Add(Chart.Line<string, double, string>(x: x, y: x.Select(b => scores[b][0]).ToList(), Name: PlotlyText(runs[0].Summary.Name), ShowMarkers: true,
+                    MultiText: x.Select(b => $"{sentences.GetValueOrDefault(b)} sentences").ToList()));
+                continue;
+            }
+            double top = bleu ? 100 : 1;
+            var intervals = x.Select(b => Interval.Of(scores[b])!).Select(i => i with { Low = Math.Max(0, i.Low), High = Math.Min(top, i.High) }).ToList();
+            highest = Math.Max(highest, intervals.Max(i => i.High));
+            charts.AddRange(BatchCharts.Band(x, intervals, $"{PlotlyText(name)} ({runs.Count} seeds)", groups.FindIndex(g => g.Name == name)));
+            banded = true;
         }
         var chart = Chart.Combine(charts)
             .WithXAxisStyle<double, double, string>(TitleText: shared ? "source length (tokens, buckets of 5; n = test sentences)" : "source length (tokens, buckets of 5)", AxisType: StyleParam.AxisType.Category,
                 CategoryOrder: StyleParam.CategoryOrder.Array, CategoryArray: buckets)
             .WithYAxisStyle<double, double, string>(TitleText: bleu ? "BLEU (0–100), beam search" : "exact match (share of sentences), beam search",
-                MinMax: bleu ? Tuple.Create(0.0, 102.0) : Tuple.Create(0.0, 1.02))
+                MinMax: bleu ? Tuple.Create(0.0, Math.Min(102.0, Math.Max(10.0, 5 * Math.Ceiling(highest * 1.1 / 5)))) : Tuple.Create(0.0, 1.02))
             .WithSize(Width, Height);
-        return new ReportFigure("length-scores", bleu ? "BLEU against source length" : "Exact match against source length",
-            $"Beam search's test {(bleu ? "BLEU" : "exact match")} in buckets of five source tokens, one line per experiment{(shared ? "; n under each bucket is its number of test sentences" : " (hover for each bucket's number of test sentences)")}. "
+        string lines = banded ? "one line per model: the mean over its seeds, the band its 95 % t-interval (one line per run where a model has one seed)" : "one line per experiment";
+        return new ReportFigure(id, bleu ? "BLEU against source length" : "Exact match against source length",
+            $"Beam search's test {(bleu ? "BLEU" : "exact match")} in buckets of five source tokens, {lines}{(shared ? "; n under each bucket is its number of test sentences" : " (hover for each bucket's number of test sentences)")}. "
             + "Bahdanau et al. (2015, Fig. 2) found the encoder–decoder without attention falling off as sources grow and attention holding up; compare the lines here.",
             Readable(chart));
     }

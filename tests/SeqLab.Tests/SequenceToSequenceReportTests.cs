@@ -219,12 +219,37 @@ public class SequenceToSequenceReportTests
         Assert.Equal([60.0, 55.0], byName["with-attention"]);
         Assert.Equal(["1–5<br>n = 10", "6–10<br>n = 3"], Strings(traces[0].GetProperty("x"))); // the same test set: its counts under each bucket
 
-        // A task without BLEU (dates) in the batch: exact match for every line.
+        // A task without BLEU (dates) in the batch: its exact match in a figure of its own, the translations' BLEU unchanged.
         var noBleu = Buckets(0, 0).Split('\n').Select((line, i) => i == 0 || line.Length == 0 ? line : string.Join(",", line.Split(',')[..5]) + ",,").ToArray();
         Experiment(batch, "dates", new Dictionary<string, string> { ["length_buckets.csv"] = string.Join("\n", noBleu) }, new Dictionary<string, double> { ["exact_match"] = 0.5 });
-        var mixed = BatchCharts.All(ExperimentResults.LoadBatch(batch)).Single(f => f.Id == "length-scores");
-        Assert.Equal("Exact match against source length", mixed.Title);
-        Assert.Equal(3, Figure(mixed).GetProperty("data").GetArrayLength());
-        Assert.DoesNotContain(BatchCharts.All(ExperimentResults.LoadBatch(NativeFiles.TemporaryFolder())), f => f.Id == "length-scores");
+        var figures = BatchCharts.All(ExperimentResults.LoadBatch(batch));
+        var bleu = figures.Single(f => f.Id == "length-scores");
+        Assert.Equal("BLEU against source length", bleu.Title);
+        Assert.Equal(["no-attention", "with-attention"], Figure(bleu).GetProperty("data").EnumerateArray().Select(t => t.GetProperty("name").GetString()).Order());
+        var exact = figures.Single(f => f.Id == "length-scores-exact-match");
+        Assert.Equal("Exact match against source length", exact.Title);
+        var dates = Figure(exact).GetProperty("data").EnumerateArray().Single();
+        Assert.Equal("dates", dates.GetProperty("name").GetString());
+        Assert.Equal([0.95, 0.3], dates.GetProperty("y").EnumerateArray().Select(v => v.GetDouble()));
+        Assert.DoesNotContain(BatchCharts.All(ExperimentResults.LoadBatch(NativeFiles.TemporaryFolder())), f => f.Id.StartsWith("length-scores", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Runs_that_differ_only_in_their_seed_are_one_line_with_its_interval()
+    {
+        string batch = NativeFiles.TemporaryFolder();
+        Experiment(batch, "attention-seed1", new Dictionary<string, string> { ["length_buckets.csv"] = Buckets(60, 50) });
+        Experiment(batch, "attention-seed2", new Dictionary<string, string> { ["length_buckets.csv"] = Buckets(40, 30) });
+        Experiment(batch, "bottleneck-seed1", new Dictionary<string, string> { ["length_buckets.csv"] = Buckets(20, 10) });
+        var figure = BatchCharts.All(ExperimentResults.LoadBatch(batch)).Single(f => f.Id == "length-scores");
+        var traces = Figure(figure).GetProperty("data").EnumerateArray().ToList();
+        List<double> Y(string name) => traces.Single(t => t.GetProperty("name").GetString() == name).GetProperty("y").EnumerateArray().Select(v => v.GetDouble()).ToList();
+        Assert.Equal([50.0, 40.0], Y("attention (2 seeds)")); // the means of 60, 40 and of 50, 30
+        // Two seeds: mean ± t(0.975, 1)·s/√2 = 50 ± 12.706·14.142/1.414 = 50 ± 127.06, clipped to BLEU's 0–100.
+        Assert.Equal([100.0, 100.0], Y("attention (2 seeds) (95 % upper)"));
+        Assert.Equal([0.0, 0.0], Y("attention (2 seeds) (95 % interval)"));
+        Assert.Equal([20.0, 10.0], Y("bottleneck-seed1")); // one seed: its own line under its own name, no band
+        Assert.Equal(4, traces.Count);
+        Assert.Contains("the mean over its seeds", figure.Caption);
     }
 }
