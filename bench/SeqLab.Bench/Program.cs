@@ -35,7 +35,7 @@ static double Median(Action action, int repeats = 5)
     return times.Order().ElementAt(repeats / 2);
 }
 
-string[] sections = ["data", "monitoring", "side-by-side", "memory", "scalar-race", "probe", "lean-cell", "spectrum-cost"];
+string[] sections = ["data", "monitoring", "side-by-side", "memory", "scalar-race", "probe", "lean-cell", "spectrum-cost", "transformer-parts", "attention-cost", "extras-cost", "seq2seq", "seq2seq-memory"];
 bool Section(string name) => !args.Any(sections.Contains) || args.Contains(name);
 var models = args.SkipWhile(a => a != "--models").Skip(1).FirstOrDefault()?.Split(',') ?? [];
 var sizes = (args.SkipWhile(a => a != "--sizes").Skip(1).FirstOrDefault()?.Split(',') ?? []).Select(int.Parse).ToList(); // 1-based, in SideBySide.Sizes order
@@ -46,6 +46,9 @@ if (Section("monitoring")) MonitoringOverhead();
 int? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } value ? int.Parse(value) : null;
 if (Section("side-by-side")) SeqLab.Bench.SideBySide.Run(root, models, sizes, Option("--steps"), Option("--repeats") ?? 3, pytorch: !args.Contains("--no-pytorch"));
 if (args.Contains("lean-cell")) SeqLab.Bench.SideBySide.LeanCell(2);
+if (args.Contains("attention-cost")) SeqLab.Bench.TransformerParts.Attention();
+if (args.Contains("extras-cost")) SeqLab.Bench.TransformerParts.Extras_();
+if (args.Contains("transformer-parts")) SeqLab.Bench.TransformerParts.Run(Option("--steps") ?? 300, Option("--repeats") ?? 3);
 if (args.Contains("spectrum-cost"))
 {
     // What one spectrum measurement of a 256-unit gate block costs, by operation and precision (median of 9, ms).
@@ -80,6 +83,8 @@ if (args.Contains("scalar-race"))
     SeqLab.Bench.ScalarRace.Run(20, explicitScalar: false);
     SeqLab.Bench.ScalarRace.Run(20, explicitScalar: true);
 }
+if (Section("seq2seq")) SeqLab.Bench.SequenceToSequence.Run(models, sizes, Option("--steps"), Option("--repeats") ?? 3);
+if (Section("seq2seq-memory")) SeqLab.Bench.SequenceToSequence.Memory(Option("--memory-steps") ?? 5000, models);
 if (Section("memory"))
     SeqLab.Bench.SideBySide.Memory(5000, Enum.GetValues<SeqLab.Bench.SideBySide.Model>()
         .Where(m => models.Length == 0 ? m is SeqLab.Bench.SideBySide.Model.Lstm or SeqLab.Bench.SideBySide.Model.Transformer : models.Contains(m.ToString(), StringComparer.OrdinalIgnoreCase)).ToList());

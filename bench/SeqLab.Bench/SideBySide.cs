@@ -25,11 +25,12 @@ static class SideBySide
         public int Vocabulary { get; init; }
     }
 
-    public enum Model { RnnTanh, RnnRelu, Lstm, Gru, Transformer }
+    /// <summary>The models compared; <c>TransformerExplicit</c> is SeqLab's Transformer with <c>attention_kernel: explicit</c> beside the same raw loop.</summary>
+    public enum Model { RnnTanh, RnnRelu, Lstm, Gru, Transformer, TransformerExplicit }
 
     static string Label(Model model) => model switch
     {
-        Model.RnnTanh => "tanh RNN", Model.RnnRelu => "ReLU RNN", Model.Lstm => "LSTM", Model.Gru => "GRU", _ => "Transformer",
+        Model.RnnTanh => "tanh RNN", Model.RnnRelu => "ReLU RNN", Model.Lstm => "LSTM", Model.Gru => "GRU", Model.TransformerExplicit => "Transformer, attention_kernel: explicit", _ => "Transformer",
     };
 
     public static readonly Size[] Sizes =
@@ -292,7 +293,8 @@ static class SideBySide
             Model.RnnRelu => new RecurrentOptions(RecurrentKind.RnnRelu, size.Hidden),
             Model.Lstm => new RecurrentOptions(RecurrentKind.Lstm, size.Hidden),
             Model.Gru => new RecurrentOptions(RecurrentKind.Gru, size.Hidden),
-            _ => new TransformerOptions(size.TransformerWidth, 4, size.TransformerLayers, Causal: size.LanguageModel),
+            _ => new TransformerOptions(size.TransformerWidth, 4, size.TransformerLayers, Causal: size.LanguageModel,
+                Kernel: model == Model.TransformerExplicit ? AttentionKernel.Explicit : AttentionKernel.Fused),
         };
         var head = size.LanguageModel ? new HeadOptions(TaskKind.LanguageModel) : new HeadOptions(TaskKind.SequenceRegression, 1);
         return new SequenceModelOptions(input, encoder, head);
@@ -343,7 +345,7 @@ static class SideBySide
     static double StepFlops(Model model, Size size)
     {
         double b = size.Batch, t = size.Length, input = size.Input, h = size.Hidden, forward;
-        if (model == Model.Transformer)
+        if (model is Model.Transformer or Model.TransformerExplicit)
         {
             double d = size.TransformerWidth;
             forward = 2 * b * t * input * d + size.TransformerLayers * (2 * b * t * 12 * d * d + 4 * b * t * t * d);
@@ -398,7 +400,7 @@ static class SideBySide
         var times = new List<double>();
         for (int i = 0; i < 1; i++)
         {
-            var (exit, output) = Python(script, model.ToString(), size.Batch.ToString(), size.Length.ToString(), size.Input.ToString(), size.Hidden.ToString(),
+            var (exit, output) = Python(script, (model == Model.TransformerExplicit ? Model.Transformer : model).ToString(), size.Batch.ToString(), size.Length.ToString(), size.Input.ToString(), size.Hidden.ToString(),
                 size.TransformerWidth.ToString(), size.TransformerLayers.ToString(), steps.ToString(), Threads.ToString(), size.LanguageModel ? textFile! : "-");
             if (exit != 0)
             {

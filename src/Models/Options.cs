@@ -88,6 +88,15 @@ public sealed record RecurrentOptions(
     }
 }
 
+/// <summary>How a Transformer computes attention when no one asks for its weights.</summary>
+public enum AttentionKernel
+{
+    /// <summary>LibTorch's fused <c>scaled_dot_product_attention</c>: never builds the weight matrix.</summary>
+    Fused,
+    /// <summary>softmax(QKᵀ/√d)V written out with matmul and softmax — faster than the fused kernel for small heads on some CPUs (bench/results.md); agrees with it to float rounding.</summary>
+    Explicit,
+}
+
 /// <summary>How a Transformer knows positions.</summary>
 public enum PositionalEncoding
 {
@@ -107,9 +116,11 @@ public enum PositionalEncoding
 /// <param name="MaxLength">Longest sequence (learned positions, and a guard for sinusoidal).</param>
 /// <param name="Causal">Each step attends only to itself and earlier steps (language modelling).</param>
 /// <param name="PreNorm">LayerNorm before attention/feed-forward (pre-norm, stabler when deep) instead of after (post-norm, the original).</param>
+/// <param name="Kernel">The attention arithmetic where no weights are wanted (models saved before it existed read as fused).</param>
 public sealed record TransformerOptions(
     int ModelSize, int Heads, int Layers = 2, int FeedForwardSize = 0, double Dropout = 0,
-    PositionalEncoding Positional = PositionalEncoding.Sinusoidal, int MaxLength = 1024, bool Causal = false, bool PreNorm = true) : EncoderOptions
+    PositionalEncoding Positional = PositionalEncoding.Sinusoidal, int MaxLength = 1024, bool Causal = false, bool PreNorm = true,
+    AttentionKernel Kernel = AttentionKernel.Fused) : EncoderOptions
 {
     /// <summary>The feed-forward width actually used (4 × ModelSize when not given).</summary>
     [JsonIgnore] public int FeedForward => FeedForwardSize > 0 ? FeedForwardSize : 4 * ModelSize;

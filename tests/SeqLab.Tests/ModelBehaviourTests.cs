@@ -104,6 +104,40 @@ public class ModelBehaviourTests
     }
 
     [Fact]
+    public void The_explicit_kernel_is_the_written_out_attention_from_yaml_to_a_saved_model()
+    {
+        torch.manual_seed(4);
+        var attention = new SelfAttention(16, 4, 0.0, AttentionKernel.Explicit);
+        attention.train();
+        using var x = randn(3, 9, 16);
+        using var keyValid = SeqLab.Runtime.Tensors.LengthMask.Valid(tensor(new long[] { 9, 5, 2 }), 3, 9, x.device);
+        var (withoutWeights, none) = attention.Attend(x, keyValid, causal: true, weightsWanted: false);
+        var (withWeights, _) = attention.Attend(x, keyValid, causal: true, weightsWanted: true);
+        Assert.Null(none);
+        Assert.True(withoutWeights.equal(withWeights).all().item<bool>()); // bit for bit: the same arithmetic whether or not weights are kept
+
+        // The YAML key reaches both Transformers' options; an encoder–decoder saved with it loads with it.
+        Assert.Equal(AttentionKernel.Explicit, new SeqLab.Tasks.TransformerModelConfig { AttentionKernel = "explicit" }.Options(TaskKind.SequenceRegression).Kernel);
+        Assert.Equal(AttentionKernel.Fused, new SeqLab.Tasks.TransformerModelConfig().Options(TaskKind.SequenceRegression).Kernel);
+        var shape = new SeqLab.Tasks.SequenceToSequenceShape(SeqLab.Tasks.DataInput.ForTokens(10), 12);
+        var options = SeqLab.Tasks.TransformerSeq2SeqKind.Options(new SeqLab.Tasks.TransformerSeq2SeqConfig { ModelSize = 8, Heads = 2, AttentionKernel = "explicit" }, shape);
+        Assert.Equal(AttentionKernel.Explicit, options.Encoder.Kernel);
+        Assert.Equal(AttentionKernel.Explicit, options.Decoder.Kernel);
+        using var model = new SeqLab.Models.SequenceToSequence.TransformerEncoderDecoder(options);
+        string path = Path.Combine(NativeFiles.TemporaryFolder(), "model.bin");
+        ModelFile.Save(model, path);
+        Assert.Equal(options, ModelFile.LoadAny(path).Capability<IRebuildableModel>()!.Options);
+
+        // A model saved before the key existed (no "Kernel" in its options) reads as fused, as it was trained.
+        string json = File.ReadAllText(path + ".json");
+        Assert.Contains("\"Kernel\"", json);
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        Assert.True(node.Remove("Kernel"));
+        File.WriteAllText(path + ".json", node.ToJsonString());
+        Assert.Equal(options with { Kernel = AttentionKernel.Fused }, ModelFile.LoadAny(path).Capability<IRebuildableModel>()!.Options);
+    }
+
+    [Fact]
     public void A_causal_Transformer_never_looks_ahead()
     {
         using var scope = NewDisposeScope();

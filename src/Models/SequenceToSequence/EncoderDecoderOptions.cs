@@ -74,14 +74,16 @@ public sealed record RecurrentEncoderDecoderOptions(SequencePairOptions Tokens, 
 /// <param name="Positional">Sinusoidal or learned positions.</param>
 /// <param name="MaxLength">Longest source or target.</param>
 /// <param name="PreNorm">LayerNorm before each sub-layer.</param>
+/// <param name="Kernel">The attention arithmetic where no weights are wanted (models saved before it existed read as fused).</param>
 public sealed record TransformerEncoderDecoderOptions(SequencePairOptions Tokens, int ModelSize, int Heads, int EncoderLayers = 2, int DecoderLayers = 2,
-    int FeedForwardSize = 0, double Dropout = 0, PositionalEncoding Positional = PositionalEncoding.Sinusoidal, int MaxLength = 512, bool PreNorm = true) : ModelOptions
+    int FeedForwardSize = 0, double Dropout = 0, PositionalEncoding Positional = PositionalEncoding.Sinusoidal, int MaxLength = 512, bool PreNorm = true,
+    AttentionKernel Kernel = AttentionKernel.Fused) : ModelOptions
 {
     /// <summary>The encoder stack's options.</summary>
-    [JsonIgnore] public TransformerOptions Encoder => new(ModelSize, Heads, EncoderLayers, FeedForwardSize, Dropout, Positional, MaxLength, Causal: false, PreNorm);
+    [JsonIgnore] public TransformerOptions Encoder => new(ModelSize, Heads, EncoderLayers, FeedForwardSize, Dropout, Positional, MaxLength, Causal: false, PreNorm, Kernel);
 
     /// <summary>The decoder stack's options (causal).</summary>
-    [JsonIgnore] public TransformerOptions Decoder => new(ModelSize, Heads, DecoderLayers, FeedForwardSize, Dropout, Positional, MaxLength, Causal: true, PreNorm);
+    [JsonIgnore] public TransformerOptions Decoder => new(ModelSize, Heads, DecoderLayers, FeedForwardSize, Dropout, Positional, MaxLength, Causal: true, PreNorm, Kernel);
 
     /// <inheritdoc />
     public override ISequenceModel Build() => new TransformerEncoderDecoder(this);

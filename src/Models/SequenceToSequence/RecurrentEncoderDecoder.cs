@@ -70,7 +70,17 @@ public sealed class RecurrentEncoderDecoder : nn.Module, ISequenceModel, IStaged
     public int TargetVocabulary => Options.Tokens.TargetVocabulary;
 
     /// <inheritdoc />
-    public bool RecordAttention { get; set; }
+    public bool RecordAttention
+    {
+        get => recordAttention;
+        set
+        {
+            recordAttention = value;
+            if (!value) LastCrossAttention = []; // maps from an earlier pass are never read as this one's
+        }
+    }
+
+    bool recordAttention;
 
     /// <inheritdoc />
     public IReadOnlyList<Tensor> LastCrossAttention { get; private set; } = [];

@@ -18,13 +18,15 @@ public sealed class DecoderBlock : nn.Module
     readonly Linear feedForwardIn, feedForwardOut;
     readonly Dropout dropout;
     readonly bool preNorm;
+    readonly bool dropsOut;
 
     /// <summary>Creates a block from the decoder stack's options.</summary>
     public DecoderBlock(TransformerOptions options) : base(nameof(DecoderBlock))
     {
         preNorm = options.PreNorm;
-        selfAttention = new SelfAttention(options.ModelSize, options.Heads, options.Dropout);
-        crossAttention = new SelfAttention(options.ModelSize, options.Heads, options.Dropout);
+        dropsOut = options.Dropout > 0;
+        selfAttention = new SelfAttention(options.ModelSize, options.Heads, options.Dropout, options.Kernel);
+        crossAttention = new SelfAttention(options.ModelSize, options.Heads, options.Dropout, options.Kernel);
         selfNorm = LayerNorm(options.ModelSize);
         crossNorm = LayerNorm(options.ModelSize);
         feedForwardNorm = LayerNorm(options.ModelSize);
@@ -38,21 +40,22 @@ public sealed class DecoderBlock : nn.Module
     public (Tensor Output, Tensor? CrossAttention) Apply(Tensor x, Tensor memory, Tensor? sourceValid, bool weightsWanted)
     {
         Tensor FeedForward(Tensor t) => feedForwardOut.call(F.gelu(feedForwardIn.call(t)));
+        Tensor Drop(Tensor t) => dropsOut ? dropout.call(t) : t; // dropout at rate 0 returns its input and draws nothing
         if (preNorm)
         {
             var (attended, _) = selfAttention.Attend(selfNorm.call(x), null, causal: true, weightsWanted: false);
-            x = x + dropout.call(attended);
+            x = x + Drop(attended);
             var (crossed, weights) = crossAttention.Attend(crossNorm.call(x), memory, sourceValid, false, weightsWanted);
-            x = x + dropout.call(crossed);
-            return (x + dropout.call(FeedForward(feedForwardNorm.call(x))), weights);
+            x = x + Drop(crossed);
+            return (x + Drop(FeedForward(feedForwardNorm.call(x))), weights);
         }
         else
         {
             var (attended, _) = selfAttention.Attend(x, null, causal: true, weightsWanted: false);
-            x = selfNorm.call(x + dropout.call(attended));
+            x = selfNorm.call(x + Drop(attended));
             var (crossed, weights) = crossAttention.Attend(x, memory, sourceValid, false, weightsWanted);
-            x = crossNorm.call(x + dropout.call(crossed));
-            return (feedForwardNorm.call(x + dropout.call(FeedForward(x))), weights);
+            x = crossNorm.call(x + Drop(crossed));
+            return (feedForwardNorm.call(x + Drop(FeedForward(x))), weights);
         }
     }
 }
@@ -74,6 +77,7 @@ public sealed class TransformerEncoderDecoder : nn.Module, ISequenceModel, IStag
     readonly Dropout dropout;
     readonly Linear? output;
     readonly Parameter? tiedBias;
+    readonly SinusoidalTable? targetSinusoids; // not a tensor field: no buffer, the model's state is unchanged
 
     /// <summary>Builds the model (initialisation draws from torch's global generator: seed it first).</summary>
     public TransformerEncoderDecoder(TransformerEncoderDecoderOptions options) : base(nameof(TransformerEncoderDecoder))
@@ -91,6 +95,14 @@ public sealed class TransformerEncoderDecoder : nn.Module, ISequenceModel, IStag
         if (tokens.TieOutput) tiedBias = new Parameter(zeros(tokens.TargetVocabulary));
         else output = Linear(options.ModelSize, tokens.TargetVocabulary);
         RegisterComponents();
+        if (targetPositions is null) targetSinusoids = new SinusoidalTable(options.MaxLength, options.ModelSize);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) targetSinusoids?.Dispose();
+        base.Dispose(disposing);
     }
 
     /// <summary>The options this model was built from.</summary>
@@ -136,8 +148,8 @@ public sealed class TransformerEncoderDecoder : nn.Module, ISequenceModel, IStag
         long time = decoderInputs.shape[1];
         if (time > Options.MaxLength) throw new ArgumentException($"a target of {time} steps is longer than MaxLength {Options.MaxLength}");
         var x = targetEmbedding.call(decoderInputs);
-        x = x + (targetPositions is not null ? targetPositions.call(arange(time, device: x.device)).unsqueeze(0) : TransformerEncoder.SinusoidalPositions(time, Options.ModelSize, x.device, x.dtype));
-        x = dropout.call(x);
+        x = x + (targetPositions is not null ? targetPositions.call(arange(time, device: x.device)).unsqueeze(0) : targetSinusoids!.For(time, x.device, x.dtype));
+        if (Options.Dropout > 0) x = dropout.call(x); // dropout at rate 0 returns its input and draws nothing
         var weights = new List<Tensor>();
         foreach (var block in blocks)
         {
@@ -167,8 +179,10 @@ public sealed class TransformerEncoderDecoder : nn.Module, ISequenceModel, IStag
 
         public Tensor Step(Tensor previous)
         {
+            var (oldPrefix, oldAttention) = (prefix, LastAttention);
             var next = previous.unsqueeze(1);
-            prefix = (prefix is null ? next : cat([prefix, next], 1)).MoveToOuterDisposeScope();
+            prefix = (oldPrefix is null ? next.clone() : cat([oldPrefix, next], 1)).MoveToOuterDisposeScope(); // a copy: the caller's tensor stays the caller's
+            oldPrefix?.Dispose();
             bool record = model.RecordAttention;
             model.RecordAttention = true;
             try
@@ -176,6 +190,7 @@ public sealed class TransformerEncoderDecoder : nn.Module, ISequenceModel, IStag
                 var logits = model.Decode(memory, valid, prefix);
                 // The last step's attention, averaged over layers and heads: [rows, source].
                 LastAttention = stack(model.LastCrossAttention.Select(w => w[.., .., -1]).ToList()).mean([0, 2]).MoveToOuterDisposeScope();
+                oldAttention?.Dispose();
                 return logits[.., -1].log_softmax(-1);
             }
             finally
@@ -186,15 +201,31 @@ public sealed class TransformerEncoderDecoder : nn.Module, ISequenceModel, IStag
 
         public void Select(Tensor rows)
         {
-            memory = memory.index_select(0, rows).MoveToOuterDisposeScope();
-            valid = valid?.index_select(0, rows).MoveToOuterDisposeScope();
-            prefix = prefix?.index_select(0, rows).MoveToOuterDisposeScope();
-            LastAttention = LastAttention?.index_select(0, rows).MoveToOuterDisposeScope();
+            var (oldMemory, oldValid, oldPrefix, oldAttention) = (memory, valid, prefix, LastAttention);
+            memory = oldMemory.index_select(0, rows).MoveToOuterDisposeScope();
+            valid = oldValid?.index_select(0, rows).MoveToOuterDisposeScope();
+            prefix = oldPrefix?.index_select(0, rows).MoveToOuterDisposeScope();
+            LastAttention = oldAttention?.index_select(0, rows).MoveToOuterDisposeScope();
+            // The replaced tensors are this decoder's alone (StartDecoding made the first memory): free them now, not when the caller's scope ends.
+            oldMemory.Dispose();
+            oldValid?.Dispose();
+            oldPrefix?.Dispose();
+            oldAttention?.Dispose();
         }
     }
 
     /// <inheritdoc />
-    public bool RecordAttention { get; set; }
+    public bool RecordAttention
+    {
+        get => recordAttention;
+        set
+        {
+            recordAttention = value;
+            if (!value) LastCrossAttention = []; // maps from an earlier pass are never read as this one's
+        }
+    }
+
+    bool recordAttention;
 
     /// <inheritdoc />
     public IReadOnlyList<Tensor> LastCrossAttention { get; private set; } = [];

@@ -15,12 +15,17 @@ public sealed class SelfAttention : nn.Module
     readonly Dropout dropout;
     readonly int heads;
     readonly double dropoutRate;
+    readonly bool fused;
 
-    /// <summary>Creates attention over <paramref name="modelSize"/>-wide vectors split into <paramref name="heads"/> heads.</summary>
-    public SelfAttention(int modelSize, int heads, double dropoutRate) : base(nameof(SelfAttention))
+    /// <summary>
+    /// Creates attention over <paramref name="modelSize"/>-wide vectors split into <paramref name="heads"/> heads;
+    /// <paramref name="kernel"/> chooses the arithmetic where no weights are wanted.
+    /// </summary>
+    public SelfAttention(int modelSize, int heads, double dropoutRate, AttentionKernel kernel = AttentionKernel.Fused) : base(nameof(SelfAttention))
     {
         this.heads = heads;
         this.dropoutRate = dropoutRate;
+        fused = kernel == AttentionKernel.Fused;
         query = Linear(modelSize, modelSize);
         key = Linear(modelSize, modelSize);
         value = Linear(modelSize, modelSize);
@@ -32,9 +37,9 @@ public sealed class SelfAttention : nn.Module
     /// <summary>
     /// Attends over <paramref name="x"/> [batch, time, model]. <paramref name="keyValid"/> [batch, time] marks real (not
     /// padded) keys; <paramref name="causal"/> hides later steps. Returns the output and, when <paramref name="weightsWanted"/>,
-    /// the attention weights [batch, heads, query, key]. Without weights (and without attention dropout in training) it runs
-    /// LibTorch's fused scaled-dot-product kernel, which never builds the weight matrix; with them, the same arithmetic
-    /// written out, so the two agree to float rounding.
+    /// the attention weights [batch, heads, query, key]. Without weights (and without attention dropout in training) the
+    /// fused kernel runs LibTorch's scaled-dot-product kernel, which never builds the weight matrix; with them, or with the
+    /// explicit kernel, the same arithmetic written out, so the two agree to float rounding.
     /// </summary>
     public (Tensor Output, Tensor? Weights) Attend(Tensor x, Tensor? keyValid, bool causal, bool weightsWanted = true) =>
         Attend(x, x, keyValid, causal, weightsWanted);
@@ -54,7 +59,7 @@ public sealed class SelfAttention : nn.Module
         var v = Split(value.call(keysAndValues), keyTime);
         Tensor mixed;
         Tensor? weights = null;
-        if (!weightsWanted && (!training || dropoutRate == 0))
+        if (fused && !weightsWanted && (!training || dropoutRate == 0))
         {
             // A boolean mask is true where a query may look; the kernel takes a causal flag only without a mask of its own.
             Tensor? allowed = keyValid?.unsqueeze(1).unsqueeze(1);
@@ -69,8 +74,8 @@ public sealed class SelfAttention : nn.Module
             if (keyValid is not null)
                 scores = scores.masked_fill(keyValid.logical_not().unsqueeze(1).unsqueeze(1), SeqLab.Runtime.Tensors.Scalars.NegativeInfinity);
             weights = scores.softmax(-1);
-            mixed = dropout.call(weights).matmul(v);
+            mixed = (dropoutRate > 0 ? dropout.call(weights) : weights).matmul(v); // dropout at rate 0 returns its input and draws nothing
         }
-        return (output.call(mixed.transpose(1, 2).reshape(batch, time, width)), weights);
+        return (output.call(mixed.transpose(1, 2).reshape(batch, time, width)), weightsWanted ? weights : null);
     }
 }

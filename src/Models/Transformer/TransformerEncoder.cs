@@ -15,12 +15,14 @@ public sealed class EncoderBlock : nn.Module
     readonly Linear feedForwardIn, feedForwardOut;
     readonly Dropout dropout;
     readonly bool preNorm;
+    readonly bool dropsOut;
 
     /// <summary>Creates a block from the stack's options.</summary>
     public EncoderBlock(TransformerOptions options) : base(nameof(EncoderBlock))
     {
         preNorm = options.PreNorm;
-        attention = new SelfAttention(options.ModelSize, options.Heads, options.Dropout);
+        dropsOut = options.Dropout > 0;
+        attention = new SelfAttention(options.ModelSize, options.Heads, options.Dropout, options.Kernel);
         attentionNorm = LayerNorm(options.ModelSize);
         feedForwardNorm = LayerNorm(options.ModelSize);
         feedForwardIn = Linear(options.ModelSize, options.FeedForward);
@@ -33,17 +35,18 @@ public sealed class EncoderBlock : nn.Module
     public (Tensor Output, Tensor? Attention) Apply(Tensor x, Tensor? keyValid, bool causal, bool weightsWanted = true)
     {
         Tensor FeedForward(Tensor t) => feedForwardOut.call(F.gelu(feedForwardIn.call(t)));
+        Tensor Drop(Tensor t) => dropsOut ? dropout.call(t) : t; // dropout at rate 0 returns its input and draws nothing
         if (preNorm)
         {
             var (attended, weights) = attention.Attend(attentionNorm.call(x), keyValid, causal, weightsWanted);
-            x = x + dropout.call(attended);
-            return (x + dropout.call(FeedForward(feedForwardNorm.call(x))), weights);
+            x = x + Drop(attended);
+            return (x + Drop(FeedForward(feedForwardNorm.call(x))), weights);
         }
         else
         {
             var (attended, weights) = attention.Attend(x, keyValid, causal, weightsWanted);
-            x = attentionNorm.call(x + dropout.call(attended));
-            return (feedForwardNorm.call(x + dropout.call(FeedForward(x))), weights);
+            x = attentionNorm.call(x + Drop(attended));
+            return (feedForwardNorm.call(x + Drop(FeedForward(x))), weights);
         }
     }
 }
@@ -60,6 +63,7 @@ public sealed class TransformerEncoder : nn.Module, ISequenceEncoder, SeqLab.Mod
     readonly ModuleList<EncoderBlock> blocks;
     readonly LayerNorm? finalNorm;
     readonly TransformerOptions options;
+    readonly SinusoidalTable? sinusoids; // not a tensor field: no buffer, the model's state is unchanged
 
     /// <summary>Builds the stack for inputs of <paramref name="inputSize"/> features.</summary>
     public TransformerEncoder(TransformerOptions options, int inputSize) : base(nameof(TransformerEncoder))
@@ -70,6 +74,14 @@ public sealed class TransformerEncoder : nn.Module, ISequenceEncoder, SeqLab.Mod
         blocks = new ModuleList<EncoderBlock>(Enumerable.Range(0, options.Layers).Select(_ => new EncoderBlock(options)).ToArray());
         if (options.PreNorm) finalNorm = LayerNorm(options.ModelSize); // pre-norm stacks leave the residual stream unnormalised
         RegisterComponents();
+        if (positions is null) sinusoids = new SinusoidalTable(options.MaxLength, options.ModelSize);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) sinusoids?.Dispose();
+        base.Dispose(disposing);
     }
 
     /// <inheritdoc />
@@ -104,8 +116,7 @@ public sealed class TransformerEncoder : nn.Module, ISequenceEncoder, SeqLab.Mod
         lengths = SeqLab.Runtime.Tensors.LengthMask.Needed(lengths, time);
         var x = inputProjection?.call(inputs) ?? inputs;
         x = x + Positions(time, x.device, x.dtype);
-        using var valid = SeqLab.Runtime.Tensors.LengthMask.Valid(lengths, batch, time, x.device);
-        var keyValid = lengths is null ? null : valid;
+        using var keyValid = lengths is null ? null : SeqLab.Runtime.Tensors.LengthMask.Valid(lengths, batch, time, x.device); // null: nothing is padded
         var attention = new List<Tensor>();
         foreach (var block in blocks)
         {
@@ -114,11 +125,14 @@ public sealed class TransformerEncoder : nn.Module, ISequenceEncoder, SeqLab.Mod
         }
         if (finalNorm is not null) x = finalNorm.call(x);
         if (RecordAttention) LastAttention = attention;
-        return new EncoderOutput(x, Summarise(x, lengths, valid));
+        return new EncoderOutput(x, Summarise(x, lengths, keyValid));
     }
 
-    /// <summary>Causal: the last valid step (the only one that has seen the whole sequence); otherwise the mean over valid steps.</summary>
-    Tensor Summarise(Tensor steps, Tensor? lengths, Tensor valid)
+    /// <summary>
+    /// Causal: the last valid step (the only one that has seen the whole sequence); otherwise the mean over valid steps
+    /// (<paramref name="valid"/> null: over every step — the sum over time divided by the steps, as the mask of ones gave it).
+    /// </summary>
+    Tensor Summarise(Tensor steps, Tensor? lengths, Tensor? valid)
     {
         if (options.Causal)
         {
@@ -126,23 +140,11 @@ public sealed class TransformerEncoder : nn.Module, ISequenceEncoder, SeqLab.Mod
             var last = (lengths.to(steps.device) - 1).view(-1, 1, 1).expand(-1, 1, steps.shape[2]);
             return steps.gather(1, last).squeeze(1);
         }
+        if (valid is null) return steps.sum(1) / steps.shape[1];
         var weights = valid.to(steps.dtype).unsqueeze(2);
         return (steps * weights).sum(1) / weights.sum(1);
     }
 
     Tensor Positions(long time, Device device, ScalarType dtype) =>
-        positions is not null ? positions.call(arange(time, device: device)).unsqueeze(0) : SinusoidalPositions(time, options.ModelSize, device, dtype);
-
-    /// <summary>Vaswani et al.'s fixed positions, [1, time, modelSize]: sin at even and cos at odd features, wavelengths from 2π to 10000·2π.</summary>
-    internal static Tensor SinusoidalPositions(long time, int modelSize, Device device, ScalarType dtype)
-    {
-        using var noGrad = no_grad();
-        var position = arange(time, dtype: ScalarType.Float32, device: device).unsqueeze(1);
-        var frequencies = exp(arange(0, modelSize, 2, dtype: ScalarType.Float32, device: device) * (-Math.Log(10000.0) / modelSize));
-        var table = zeros(time, modelSize, dtype: ScalarType.Float32, device: device);
-        var angles = position * frequencies;
-        table[.., TensorIndex.Slice(0, null, 2)] = sin(angles);
-        table[.., TensorIndex.Slice(1, null, 2)] = cos(angles).narrow(1, 0, modelSize / 2);
-        return table.to(dtype).unsqueeze(0);
-    }
+        positions is not null ? positions.call(arange(time, device: device)).unsqueeze(0) : sinusoids!.For(time, device, dtype);
 }

@@ -118,11 +118,14 @@ public sealed record TransformerModelConfig : SequenceModelConfig
     /// <summary>Longest sequence.</summary>
     [ConfigKey("longest sequence a Transformer accepts", Minimum = 1)]
     public int MaxLength { get; init; } = Defaults.MaxLength;
+    /// <summary>fused or explicit.</summary>
+    [ConfigKey("attention arithmetic where no weights are wanted: fused (LibTorch's scaled_dot_product_attention) or explicit (softmax(QKᵀ/√d)V written out, faster for small heads on some CPUs; bench/results.md); the two agree to float rounding", Choices = ["fused", "explicit"])]
+    public string AttentionKernel { get; init; } = ConfigKeys.SnakeCase(Defaults.Kernel.ToString());
 
     /// <summary>The Models library's options; causal whatever the config says when the task is language modelling.</summary>
     public TransformerOptions Options(TaskKind task) =>
         new(ModelSize, Heads, Layers, FeedForwardSize ?? 0, Dropout, Positional == "learned" ? PositionalEncoding.Learned : PositionalEncoding.Sinusoidal, MaxLength,
-            Causal: Causal || task == TaskKind.LanguageModel, PreNorm: PreNorm);
+            Causal: Causal || task == TaskKind.LanguageModel, PreNorm: PreNorm, Kernel: Enum.Parse<SeqLab.Models.AttentionKernel>(AttentionKernel, ignoreCase: true));
 }
 
 /// <summary>A kind of <see cref="SequenceModel"/>: an input layer, the encoder its config describes, and the head the task asks for.</summary>

@@ -83,6 +83,9 @@ public sealed record TransformerSeq2SeqConfig : SequenceToSequenceModelConfig
     /// <summary>Longest source or target.</summary>
     [ConfigKey("longest sequence a Transformer accepts", Minimum = 1)]
     public int MaxLength { get; init; } = Defaults.MaxLength;
+    /// <summary>fused or explicit.</summary>
+    [ConfigKey("attention arithmetic where no weights are wanted: fused (LibTorch's scaled_dot_product_attention) or explicit (softmax(QKᵀ/√d)V written out, faster for small heads on some CPUs; bench/results.md); the two agree to float rounding", Choices = ["fused", "explicit"])]
+    public string AttentionKernel { get; init; } = ConfigKeys.SnakeCase(Defaults.Kernel.ToString());
 }
 
 /// <summary>An encoder–decoder kind: maps a source to target tokens.</summary>
@@ -123,7 +126,8 @@ public sealed class TransformerSeq2SeqKind : SequenceToSequenceModelKind<Transfo
     /// <summary>The Models library's options (embeddings model_size wide).</summary>
     public static TransformerEncoderDecoderOptions Options(TransformerSeq2SeqConfig c, SequenceToSequenceShape shape) =>
         new(Tokens(c, shape, c.ModelSize), c.ModelSize, c.Heads, c.EncoderLayers, c.DecoderLayers, c.FeedForwardSize ?? 0, c.Dropout,
-            c.Positional == "learned" ? PositionalEncoding.Learned : PositionalEncoding.Sinusoidal, c.MaxLength, c.PreNorm);
+            c.Positional == "learned" ? PositionalEncoding.Learned : PositionalEncoding.Sinusoidal, c.MaxLength, c.PreNorm,
+            Enum.Parse<AttentionKernel>(c.AttentionKernel, ignoreCase: true));
 
     /// <inheritdoc />
     protected override void Validate(TransformerSeq2SeqConfig config, SequenceToSequenceShape shape) => Options(config, shape).Validate();
