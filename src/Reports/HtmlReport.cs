@@ -51,7 +51,7 @@ public static partial class HtmlReport
             pages.Add(path);
         }
         string index = Path.Combine(batchFolder, "index.html");
-        AtomicFile.WriteAllText(index, BatchPage(Path.GetFileName(Path.GetFullPath(batchFolder)), experiments, script));
+        AtomicFile.WriteAllText(index, BatchPage(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(batchFolder))), experiments, script)); // "runs/batch/" names the batch too
         return new ReportFiles(index, pages);
     }
 

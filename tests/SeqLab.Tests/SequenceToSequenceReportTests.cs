@@ -235,6 +235,19 @@ public class SequenceToSequenceReportTests
     }
 
     [Fact]
+    public void A_batch_folder_given_with_a_trailing_slash_still_names_its_page()
+    {
+        string batch = Path.Combine(NativeFiles.TemporaryFolder(), "dates-batch");
+        Experiment(batch, "attention", new Dictionary<string, string> { ["length_buckets.csv"] = Buckets(60, 55) });
+        foreach (string given in new[] { batch, batch + Path.DirectorySeparatorChar })
+        {
+            string html = File.ReadAllText(HtmlReport.WriteBatch(given, selfContained: true).Index);
+            Assert.Contains("<title>dates-batch — SeqLab batch report</title>", html);
+            Assert.Contains("<h1>dates-batch</h1>", html);
+        }
+    }
+
+    [Fact]
     public void Runs_that_differ_only_in_their_seed_are_one_line_with_its_interval()
     {
         string batch = NativeFiles.TemporaryFolder();
