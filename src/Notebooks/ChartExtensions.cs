@@ -14,7 +14,7 @@ public static class ChartExtensions
     /// <summary>Writes the figure's chart as a PNG (drawn by a headless Chromium, as <c>seqlab report --png</c> does) and returns the path.</summary>
     public static string SavePng(this ReportFigure figure, string path, int width = 960, int height = 420)
     {
-        ChartImages.SavePng(figure, path, ChartImages.FindBrowser() ?? throw new InvalidOperationException("no Chromium found: install chromium (Debian) or set SEQLAB_BROWSER"), width, height);
+        ChartImages.SavePng(figure, path, ChartImages.FindBrowser() ?? throw new InvalidOperationException(ChartImages.Problem()), width, height);
         return path;
     }
 }

@@ -1,11 +1,11 @@
-using System.Diagnostics;
+using SeqLab.Runtime.Files;
 
 namespace SeqLab.Reports;
 
 /// <summary>
-/// PNG export of report charts through a headless Chromium (Debian's <c>chromium</c>): each chart is drawn alone on a
-/// page of its own size with the local plotly.js (without Plotly's toolbar), and Chromium's <c>--screenshot</c> writes the
-/// image (4–5 s a chart).
+/// PNG export of report charts through a headless Chromium (Debian's <c>chromium</c>), kept open for the process
+/// (<see cref="ChartRenderer"/>): each chart is drawn alone at its own size with the local plotly.js, without Plotly's
+/// toolbar.
 /// </summary>
 public static class ChartImages
 {
@@ -19,87 +19,67 @@ public static class ChartImages
             .FirstOrDefault(File.Exists);
     }
 
-    /// <summary>Writes <paramref name="figure"/> as a PNG to <paramref name="pngPath"/> using <paramref name="browser"/>.</summary>
-    public static void SavePng(ReportFigure figure, string pngPath, string browser, int width = ExperimentCharts.Width, int height = ExperimentCharts.Height)
+    static readonly Dictionary<string, ChartRenderer> Renderers = [];
+    static readonly Dictionary<string, string> Problems = [];
+
+    /// <summary>
+    /// The process's renderer for <paramref name="browser"/> (default: <see cref="FindBrowser"/>'s), started on first use and
+    /// ended when the process exits; null when there is no browser or it could not start — <see cref="Problem"/> says why.
+    /// </summary>
+    public static ChartRenderer? Renderer(string? browser = null)
     {
-        string work = PrepareWorkFolder();
-        try
+        lock (Renderers)
         {
-            Draw(figure, pngPath, browser, work, width, height);
+            browser ??= FindBrowser();
+            if (browser is null) return null;
+            if (Renderers.TryGetValue(browser, out var running)) return running;
+            if (Problems.ContainsKey(browser)) return null;
+            try
+            {
+                var renderer = ChartRenderer.Start(browser);
+                Renderers[browser] = renderer;
+                if (Renderers.Count == 1) AppDomain.CurrentDomain.ProcessExit += (_, _) => { lock (Renderers) foreach (var r in Renderers.Values) r.Dispose(); };
+                return renderer;
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or System.Net.WebSockets.WebSocketException)
+            {
+                Problems[browser] = $"{browser} could not draw charts: {e.Message}";
+                return null;
+            }
         }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+    }
+
+    /// <summary>Why <see cref="Renderer"/> returned null for <paramref name="browser"/> (default: <see cref="FindBrowser"/>'s).</summary>
+    public static string Problem(string? browser = null)
+    {
+        browser ??= FindBrowser();
+        if (browser is null) return "no Chromium found: install chromium (Debian) or set SEQLAB_BROWSER";
+        lock (Renderers) return Problems.GetValueOrDefault(browser, "");
+    }
+
+    /// <summary>Writes <paramref name="figure"/> as a PNG to <paramref name="pngPath"/>, drawn by <paramref name="browser"/> at the chart's size unless given.</summary>
+    public static void SavePng(ReportFigure figure, string pngPath, string browser, int? width = null, int? height = null)
+    {
+        var renderer = Renderer(browser) ?? throw new InvalidOperationException(Problem(browser));
+        AtomicFile.WriteAllBytes(pngPath, renderer.Png(figure.Chart, width, height)); // complete or absent: never half-written
     }
 
     /// <summary>Exports every chart of every finished experiment under <paramref name="batchFolder"/> into <c>&lt;experiment&gt;/charts/&lt;id&gt;.png</c>, and the batch charts into <c>charts/</c>.</summary>
     public static IReadOnlyList<string> ExportBatch(string batchFolder, string browser, Func<string, bool>? chartFilter = null)
     {
         var written = new List<string>();
-        var experiments = ExperimentResults.LoadBatch(batchFolder);
-        string work = PrepareWorkFolder(); // one copy of plotly.js for every chart
-        try
+        void Export(IEnumerable<ReportFigure> figures, string folder)
         {
-            void Export(IEnumerable<ReportFigure> figures, string folder)
+            foreach (var figure in figures.Where(f => chartFilter?.Invoke(f.Id) ?? true))
             {
-                foreach (var figure in figures.Where(f => chartFilter?.Invoke(f.Id) ?? true))
-                {
-                    string path = Path.Combine(folder, "charts", figure.Id + ".png");
-                    Draw(figure, path, browser, work, ExperimentCharts.Width, ExperimentCharts.Height);
-                    written.Add(path);
-                }
+                string path = Path.Combine(folder, "charts", figure.Id + ".png");
+                SavePng(figure, path, browser);
+                written.Add(path);
             }
-            foreach (var experiment in experiments) Export(ExperimentCharts.All(experiment), experiment.Folder);
-            Export(BatchCharts.All(experiments), batchFolder);
         }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        var experiments = ExperimentResults.LoadBatch(batchFolder);
+        foreach (var experiment in experiments) Export(ExperimentCharts.All(experiment), experiment.Folder);
+        Export(BatchCharts.All(experiments), batchFolder);
         return written;
-    }
-
-    /// <summary>A temporary folder holding plotly.js, where chart pages are drawn.</summary>
-    static string PrepareWorkFolder()
-    {
-        string work = Directory.CreateTempSubdirectory("seqlab-png-").FullName;
-        File.WriteAllText(Path.Combine(work, HtmlReport.PlotlyFileName), HtmlReport.PlotlyJs());
-        return work;
-    }
-
-    /// <summary>Draws one chart alone on a page in <paramref name="work"/> and screenshots it into <paramref name="pngPath"/>.</summary>
-    static void Draw(ReportFigure figure, string pngPath, string browser, string work, int width, int height)
-    {
-        string page = Path.Combine(work, "chart.html");
-        File.WriteAllText(page, $"""
-            <!DOCTYPE html><html><head><meta charset="utf-8"><script src="{HtmlReport.PlotlyFileName}"></script>
-            <style>body {"{"} margin: 0; background: white; {"}"} .modebar {"{"} display: none !important; {"}"}</style></head>
-            <body>{HtmlReport.ChartHtml(figure.Chart, "chart-" + figure.Id)}</body></html>
-            """);
-        string temporary = Path.Combine(work, "chart.png");
-        File.Delete(temporary);
-        var start = new ProcessStartInfo(browser)
-        {
-            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-        {
-            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-extensions",
-            $"--user-data-dir={Path.Combine(work, "profile")}", "--virtual-time-budget=5000",
-            $"--window-size={width},{height}", $"--screenshot={temporary}", new Uri(page).AbsoluteUri,
-        }) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {browser}");
-        var errors = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{browser} took more than 60 s to draw {figure.Id}");
-        }
-        if (process.ExitCode != 0 || !File.Exists(temporary))
-            throw new InvalidOperationException($"{browser} could not draw {figure.Id} (exit code {process.ExitCode}): {errors.Result.Trim()}");
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(pngPath))!);
-        File.Move(temporary, pngPath, overwrite: true); // complete or absent: never half-written
     }
 }

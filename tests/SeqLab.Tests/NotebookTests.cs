@@ -66,6 +66,42 @@ public class NotebookTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Every output of every committed notebook that draws a chart, with its notebook and code cell.</summary>
+    static IEnumerable<(string Notebook, int Cell, JsonObject Data)> ChartOutputs() =>
+        NotebookNames().SelectMany(name => JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, name)))!["cells"]!.AsArray()
+            .Where(c => (string?)c!["cell_type"] == "code")
+            .SelectMany((c, i) => (c!["outputs"]?.AsArray() ?? []).Select(o => (name, Cell: i + 1, Data: o!["data"] as JsonObject))))
+            .Where(o => ((string?)o.Data?["text/html"])?.Contains("class=\"seqlab-figure\"") == true)
+            .Select(o => (o.name, o.Cell, o.Data!));
+
+    [Fact]
+    public void Every_chart_output_of_every_committed_notebook_carries_a_PNG_of_each_chart()
+    {
+        var outputs = ChartOutputs().ToList();
+        Assert.True(outputs.Count >= 40, $"{outputs.Count} chart outputs");
+        var missing = new List<string>();
+        long pictureBytes = 0;
+        foreach (var (notebook, cell, data) in outputs)
+        {
+            string html = (string)data["text/html"]!;
+            int charts = Regex.Matches(html, "id=\"seqlab-chart-\\d+\"").Count;
+            // One stand-in picture per chart inside the HTML, for front ends that take the HTML but run no scripts.
+            var pictures = Regex.Matches(html, "<img class=\"seqlab-static\"[^>]* src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").Select(m => Convert.FromBase64String(m.Groups[1].Value)).ToList();
+            // And the output's own image/png, for viewers that pick a picture over HTML.
+            byte[]? png = (string?)data["image/png"] is { } encoded ? Convert.FromBase64String(encoded) : null;
+            if (png is null || pictures.Count != charts) { missing.Add($"{notebook} cell {cell}: {charts} chart(s), {pictures.Count} picture(s) in the HTML, image/png {(png is null ? "absent" : "present")}"); continue; }
+            foreach (var picture in pictures.Append(png))
+            {
+                Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, picture[..4]);
+                int width = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(picture.AsSpan(16)), height = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(picture.AsSpan(20));
+                Assert.True(width >= 300 && height >= 200 && picture.Length > 5_000, $"{notebook} cell {cell}: a {width} × {height} picture of {picture.Length} bytes is no drawn chart");
+            }
+            pictureBytes += pictures.Sum(p => p.Length) + png.Length;
+        }
+        Assert.True(missing.Count == 0, string.Join("\n", missing));
+        output.WriteLine($"{outputs.Count} chart outputs, {pictureBytes / 1e6:F1} MB of PNG in all");
+    }
+
     [Fact]
     public void Committed_outputs_come_from_the_current_code_and_an_edit_is_caught()
     {
@@ -167,6 +203,34 @@ public class NotebookTests(ITestOutputHelper output)
         var traces = await tab.EvaluateAsync<int[]>("Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => p.data ? p.data.length : 0)");
         Assert.Equal(charts, traces.Length);
         Assert.All(traces, count => Assert.True(count >= 1));
+        Assert.Equal(0, await tab.EvaluateAsync<int>("() => document.querySelectorAll('img.seqlab-static').length")); // each interactive chart took its picture's place
         Assert.Empty(problems);
+    }
+
+    [Fact]
+    public async Task A_committed_notebook_shows_its_charts_as_pictures_where_no_script_runs()
+    {
+        // Notebook 02's outputs as a static viewer shows them (GitHub runs no scripts): the HTML of each output, scripts off.
+        var notebook = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "02-vanishing-and-exploding-gradients.ipynb")))!;
+        var html = notebook["cells"]!.AsArray().SelectMany(c => c!["outputs"]?.AsArray() ?? [])
+            .Select(o => (string?)o!["data"]?["text/html"]).OfType<string>().ToList();
+        int charts = html.Sum(h => Regex.Matches(h, "id=\"seqlab-chart-\\d+\"").Count);
+        string page = Path.Combine(NativeFiles.TemporaryFolder(), "notebook-02-static.html");
+        File.WriteAllText(page, $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>{string.Join("\n<hr>\n", html)}</body></html>");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChartImages.FindBrowser() ?? throw new InvalidOperationException("bash .ci/run installs chromium"), Headless = true, Args = ["--no-sandbox"] });
+        await using var context = await browser.NewContextAsync(new() { JavaScriptEnabled = false, Offline = true, ViewportSize = new() { Width = 1000, Height = 800 } });
+        var tab = await context.NewPageAsync();
+        await tab.GotoAsync(new Uri(page).AbsoluteUri, new() { WaitUntil = WaitUntilState.Load });
+        // Every chart shows as a decoded picture of its size; no interactive chart was drawn (no script ran).
+        var shown = await tab.EvaluateAsync<int[][]>("() => Array.from(document.querySelectorAll('img.seqlab-static')).map(i => [i.complete ? 1 : 0, i.naturalWidth, i.naturalHeight, Math.round(i.getBoundingClientRect().height)])");
+        Assert.Equal(charts, shown.Length);
+        Assert.All(shown, s => Assert.True(s[0] == 1 && s[1] >= 300 && s[2] >= 200 && s[3] >= 150, $"a picture drawn {s[1]} × {s[2]}, shown {s[3]} px high"));
+        Assert.Equal(0, await tab.EvaluateAsync<int>("() => document.querySelectorAll('.js-plotly-plot').length"));
+        string screenshot = Path.Combine(AppContext.BaseDirectory, "report-screenshots", "notebook-02-without-scripts.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await tab.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+        output.WriteLine($"{charts} charts shown as pictures with scripts off; screenshot {screenshot}");
     }
 }

@@ -16,14 +16,20 @@ public static class AtomicFile
     }
 
     /// <summary>Writes <paramref name="content"/> (UTF-8, no BOM) to a temporary file beside <paramref name="path"/>, then renames it over <paramref name="path"/>.</summary>
-    public static void WriteAllText(string path, string content)
+    public static void WriteAllText(string path, string content) =>
+        Write(path, temporary => File.WriteAllText(temporary, content, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)));
+
+    /// <summary>Writes <paramref name="content"/> to a temporary file beside <paramref name="path"/>, then renames it over <paramref name="path"/>.</summary>
+    public static void WriteAllBytes(string path, byte[] content) => Write(path, temporary => File.WriteAllBytes(temporary, content));
+
+    static void Write(string path, Action<string> writeTemporary)
     {
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            File.WriteAllText(temporary, content, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            writeTemporary(temporary);
             File.Move(temporary, path, overwrite: true);
         }
         finally
