@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.Loader;
 using System.Text.Json;
@@ -69,6 +68,9 @@ public partial class ExtendingGuideTests
         return new Guide(examples, Path.Combine(folder, "out", "GuideExamples.dll"));
     }
 
+    /// <summary>The examples as written, but on one LibTorch thread: the test machine's cores are shared, and two threads of a tiny model only wait for each other.</summary>
+    const string OneThread = "training.threads=1";
+
     static (int ExitCode, string Output) Seqlab(params string[] args)
     {
         var writer = new StringWriter();
@@ -110,7 +112,7 @@ public partial class ExtendingGuideTests
             var validated = Seqlab("validate", file);
             Assert.True(validated.ExitCode == SeqLabCli.Success, $"seqlab validate refused the guide's monitor-experiment block:\n{validated.Output}");
             experiment = ConfigLoader.Parse(yaml, file).Experiments.Single();
-            var ran = Seqlab("run", file, "--output", runs);
+            var ran = Seqlab("run", file, "--output", runs, "--set", OneThread);
             Assert.True(ran.ExitCode == SeqLabCli.Success, ran.Output);
         }
         Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml, file)); // disposed: unknown again
@@ -203,7 +205,7 @@ public partial class ExtendingGuideTests
             "model type 'tiny_gru' maps one sequence to one head; this data is a SequenceToSequence problem");
 
         string runs = Path.Combine(NativeFiles.TemporaryFolder(), "runs");
-        var ran = Cli("run", file, "--output", runs);
+        var ran = Cli("run", file, "--output", runs, "--set", OneThread);
         Assert.True(ran.ExitCode == SeqLabCli.Success, ran.Output);
         string folder = Path.GetDirectoryName(Assert.Single(Directory.GetFiles(runs, "model.bin", SearchOption.AllDirectories)))!;
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
