@@ -86,6 +86,12 @@ public class DataProcessingTests
         Assert.Equal(4, Baselines.SeasonalNaive(series[..4], 1, 2)); // y_4 ≈ y_2
         Assert.Equal(7, Baselines.SeasonalNaive(series[..4], 2, 2)); // y_5 ≈ y_3
 
+        // Climatology with season 2: y_5 from y_3, y_1 (one and two seasons back); ± 1 neighbour adds y_0, y_2, y_4 where known.
+        Assert.Equal((7 + 2) / 2.0, Baselines.SeasonalMean(series, 1, 2));
+        Assert.Equal((4 + 7 + 11 + 1 + 2 + 4 + 1) / 7.0, Baselines.SeasonalMean(series, 1, 2, halfWidth: 1), 12); // around y_3: y_2..y_4; y_1: y_0..y_2; y_−1: y_0
+        Assert.Equal(1, Baselines.SeasonalMean(series[..1], 1, 5)); // no earlier season yet: the last value
+        Assert.Throws<ArgumentOutOfRangeException>(() => Baselines.SeasonalMean(series, 1, 0));
+
         // Naive one-step forecasts of the series itself: errors 1, 2, 3, 4.
         double[] actual = [2, 4, 7, 11], naive = [1, 2, 4, 7];
         var score = ForecastMetrics.Score(actual, naive, naive, ForecastMetrics.NaiveScale(series));
