@@ -126,6 +126,32 @@ public class DataProcessingTests
         Assert.Equal(WalkForward.Evaluate(passengers, 96, 12, Baselines.Naive), WalkForward.Evaluate(passengers, 96, 12, (h, horizon) => Baselines.SeasonalNaive(h, horizon, 12)));
     }
 
+    [Fact]
+    public void The_shipped_Seattle_weather_is_unchanged_and_forecasts_in_levels_beside_persistence_and_climatology()
+    {
+        string path = TestPaths.Data("weather_seattle_nyc", "seattle-weather.csv");
+        Assert.Equal("0845078a290b48e3149ab8639966824110a251db4e06fc144c06ebb534af23be", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))));
+        string[] columns = ["precipitation", "temp_max", "temp_min", "wind"];
+        var seattle = TimeSeriesTable.Load(path, new TimeSeriesOptions("date", columns));
+        Assert.Equal(1461, seattle.Count); // 2012–2015, every calendar day
+        Assert.All(seattle.Dates.Skip(1).Zip(seattle.Dates), p => Assert.Equal(TimeSpan.FromDays(1), p.First - p.Second));
+        Assert.Equal(-1.6, seattle["temp_max"].Min());
+
+        // Temperatures at or below 0 °C: returns are meaningless, and the windows refuse them with the reason.
+        var error = Assert.Throws<ArgumentException>(() => ForecastWindows.Build(new ForecastOptions("temp_max", columns, Window: 28), seattle));
+        Assert.Contains("log returns need positive values (use Level or Return)", error.Message);
+        var windows = ForecastWindows.Build(new ForecastOptions("temp_max", columns, SeriesTransform.Level, SeriesTransform.Level, Window: 28, TrainFraction: 0.5, ValidationFraction: 0.25), seattle);
+        Assert.Equal(new DateTime(2015, 1, 28), seattle.Dates[windows.Test.TargetIndices[0]]);
+        Assert.Equal(4, windows.Test.FeatureCount);
+
+        // One day ahead, "same as today" beats the season: persistence has a smaller error than climatology on 2015.
+        var persistence = windows.Score(windows.Test, windows.Baseline(windows.Test, Baselines.Naive));
+        var climatology = windows.Score(windows.Test, windows.Baseline(windows.Test, (h, horizon) => Baselines.SeasonalMean(h, horizon, 365, 7)));
+        var temperature = seattle["temp_max"];
+        Assert.Equal(windows.Test.TargetIndices.Average(t => Math.Abs(temperature[t] - temperature[t - 1])), persistence.Mae, 12);
+        Assert.True(persistence.Rmse < 0.85 * climatology.Rmse, $"persistence {persistence.Rmse:F2} °C vs climatology {climatology.Rmse:F2} °C");
+    }
+
     [Theory]
     [InlineData(10)]
     [InlineData(30)]
