@@ -86,6 +86,12 @@ public class DataProcessingTests
         Assert.Equal(4, Baselines.SeasonalNaive(series[..4], 1, 2)); // y_4 ≈ y_2
         Assert.Equal(7, Baselines.SeasonalNaive(series[..4], 2, 2)); // y_5 ≈ y_3
 
+        // Climatology with season 2: y_5 from y_3, y_1 (one and two seasons back); ± 1 neighbour adds y_0, y_2, y_4 where known.
+        Assert.Equal((7 + 2) / 2.0, Baselines.SeasonalMean(series, 1, 2));
+        Assert.Equal((4 + 7 + 11 + 1 + 2 + 4 + 1) / 7.0, Baselines.SeasonalMean(series, 1, 2, halfWidth: 1), 12); // around y_3: y_2..y_4; y_1: y_0..y_2; y_−1: y_0
+        Assert.Equal(1, Baselines.SeasonalMean(series[..1], 1, 5)); // no earlier season yet: the last value
+        Assert.Throws<ArgumentOutOfRangeException>(() => Baselines.SeasonalMean(series, 1, 0));
+
         // Naive one-step forecasts of the series itself: errors 1, 2, 3, 4.
         double[] actual = [2, 4, 7, 11], naive = [1, 2, 4, 7];
         var score = ForecastMetrics.Score(actual, naive, naive, ForecastMetrics.NaiveScale(series));
@@ -118,6 +124,32 @@ public class DataProcessingTests
         Assert.True(seasonal.Rmse < 0.8 * naive.Rmse, $"seasonal {seasonal.Rmse:F1} vs naive {naive.Rmse:F1}");
         // Twelve months ahead both repeat the same month: identical forecasts.
         Assert.Equal(WalkForward.Evaluate(passengers, 96, 12, Baselines.Naive), WalkForward.Evaluate(passengers, 96, 12, (h, horizon) => Baselines.SeasonalNaive(h, horizon, 12)));
+    }
+
+    [Fact]
+    public void The_shipped_Seattle_weather_is_unchanged_and_forecasts_in_levels_beside_persistence_and_climatology()
+    {
+        string path = TestPaths.Data("weather_seattle_nyc", "seattle-weather.csv");
+        Assert.Equal("0845078a290b48e3149ab8639966824110a251db4e06fc144c06ebb534af23be", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))));
+        string[] columns = ["precipitation", "temp_max", "temp_min", "wind"];
+        var seattle = TimeSeriesTable.Load(path, new TimeSeriesOptions("date", columns));
+        Assert.Equal(1461, seattle.Count); // 2012–2015, every calendar day
+        Assert.All(seattle.Dates.Skip(1).Zip(seattle.Dates), p => Assert.Equal(TimeSpan.FromDays(1), p.First - p.Second));
+        Assert.Equal(-1.6, seattle["temp_max"].Min());
+
+        // Temperatures at or below 0 °C: returns are meaningless, and the windows refuse them with the reason.
+        var error = Assert.Throws<ArgumentException>(() => ForecastWindows.Build(new ForecastOptions("temp_max", columns, Window: 28), seattle));
+        Assert.Contains("log returns need positive values (use Level or Return)", error.Message);
+        var windows = ForecastWindows.Build(new ForecastOptions("temp_max", columns, SeriesTransform.Level, SeriesTransform.Level, Window: 28, TrainFraction: 0.5, ValidationFraction: 0.25), seattle);
+        Assert.Equal(new DateTime(2015, 1, 28), seattle.Dates[windows.Test.TargetIndices[0]]);
+        Assert.Equal(4, windows.Test.FeatureCount);
+
+        // One day ahead, "same as today" beats the season: persistence has a smaller error than climatology on 2015.
+        var persistence = windows.Score(windows.Test, windows.Baseline(windows.Test, Baselines.Naive));
+        var climatology = windows.Score(windows.Test, windows.Baseline(windows.Test, (h, horizon) => Baselines.SeasonalMean(h, horizon, 365, 7)));
+        var temperature = seattle["temp_max"];
+        Assert.Equal(windows.Test.TargetIndices.Average(t => Math.Abs(temperature[t] - temperature[t - 1])), persistence.Mae, 12);
+        Assert.True(persistence.Rmse < 0.85 * climatology.Rmse, $"persistence {persistence.Rmse:F2} °C vs climatology {climatology.Rmse:F2} °C");
     }
 
     [Theory]

@@ -28,6 +28,28 @@ public static class Baselines
         return back < history.Count ? history[history.Count - 1 - back] : history[^1];
     }
 
+    /// <summary>
+    /// Climatology: the mean of the values one, two, … seasons before the target time, each with its
+    /// <paramref name="halfWidth"/> neighbours on either side (for daily weather: the same calendar days ± a week in every
+    /// earlier year). Only values in the history count; with none, the last value. A season of 365 days drifts by one day
+    /// per leap year, which a half-width of a few days absorbs.
+    /// </summary>
+    public static double SeasonalMean(IReadOnlyList<double> history, int horizon, int season, int halfWidth = 0)
+    {
+        if (season < 1) throw new ArgumentOutOfRangeException(nameof(season), season, "the season must be at least 1 step");
+        if (halfWidth < 0) throw new ArgumentOutOfRangeException(nameof(halfWidth), halfWidth, "the half-width cannot be negative");
+        int target = history.Count - 1 + horizon;
+        double sum = 0;
+        int count = 0;
+        for (int centre = target - season; centre + halfWidth >= 0; centre -= season)
+            for (int i = Math.Max(0, centre - halfWidth); i <= Math.Min(history.Count - 1, centre + halfWidth); i++)
+            {
+                sum += history[i];
+                count++;
+            }
+        return count == 0 ? history[^1] : sum / count;
+    }
+
     /// <summary>The named baselines as forecasters (history, horizon) → forecast.</summary>
     public static IReadOnlyDictionary<string, Func<IReadOnlyList<double>, int, double>> All(int movingAverageWindow = 5, int? season = null)
     {
