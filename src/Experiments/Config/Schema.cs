@@ -107,21 +107,46 @@ public sealed record SectionSpec(string Name, IReadOnlyList<FieldSpec> Fields)
 /// </summary>
 public static class Schema
 {
+    /// <summary>The sections derived from the registered kinds, for the registries' versions they were read at.</summary>
+    sealed record KindSections(int ModelVersion, int DataVersion, IReadOnlyList<string> ModelTypes, IReadOnlyList<string> DatasetTypes, SectionSpec Dataset, SectionSpec Model);
+
+    static KindSections? kindSections;
+    static readonly object KindSectionsGate = new();
+
+    /// <summary>The kinds' sections, read again whenever a kind was registered or removed since they were last read.</summary>
+    static KindSections Kinds
+    {
+        get
+        {
+            lock (KindSectionsGate)
+            {
+                int models = ModelKinds.Version, data = DataKinds.Version;
+                if (kindSections is { } read && read.ModelVersion == models && read.DataVersion == data) return read;
+                var modelKinds = ModelKinds.All;
+                var dataKinds = DataKinds.All;
+                IReadOnlyList<string> modelTypes = modelKinds.Select(k => k.Name).ToList(), datasetTypes = dataKinds.Select(k => k.Name).ToList();
+                var dataset = ByType("dataset",
+                    new FieldSpec("type", FieldKind.Choice, null, "data set") { Choices = datasetTypes, Required = true },
+                    dataKinds.ToDictionary(kind => kind.Name, kind => RecordFields(kind.ConfigType, kind.CreateConfig())));
+                var model = ByType("model",
+                    new FieldSpec("type", FieldKind.Choice, null, "model architecture") { Choices = modelTypes, Required = true },
+                    modelKinds.ToDictionary(kind => kind.Name, kind => RecordFields(kind.ConfigType, kind.CreateConfig())));
+                return kindSections = new KindSections(models, data, modelTypes, datasetTypes, dataset, model);
+            }
+        }
+    }
+
     /// <summary>Model names a <c>model.type</c> may take: the registered kinds.</summary>
-    public static readonly IReadOnlyList<string> ModelTypes = ModelKinds.All.Select(k => k.Name).ToList();
+    public static IReadOnlyList<string> ModelTypes => Kinds.ModelTypes;
 
     /// <summary>Data set names a <c>dataset.type</c> may take: the registered kinds.</summary>
-    public static readonly IReadOnlyList<string> DatasetTypes = DataKinds.All.Select(k => k.Name).ToList();
+    public static IReadOnlyList<string> DatasetTypes => Kinds.DatasetTypes;
 
     /// <summary><c>dataset:</c> keys, read from each kind's config record (see <see cref="DataKinds"/>).</summary>
-    public static readonly SectionSpec Dataset = ByType("dataset",
-        new FieldSpec("type", FieldKind.Choice, null, "data set") { Choices = DatasetTypes, Required = true },
-        DataKinds.All.ToDictionary(kind => kind.Name, kind => RecordFields(kind.ConfigType, kind.CreateConfig())));
+    public static SectionSpec Dataset => Kinds.Dataset;
 
     /// <summary><c>model:</c> keys, read from each kind's config record (see <see cref="ModelKinds"/>).</summary>
-    public static readonly SectionSpec Model = ByType("model",
-        new FieldSpec("type", FieldKind.Choice, null, "model architecture") { Choices = ModelTypes, Required = true },
-        ModelKinds.All.ToDictionary(kind => kind.Name, kind => RecordFields(kind.ConfigType, kind.CreateConfig())));
+    public static SectionSpec Model => Kinds.Model;
 
     /// <summary><c>training:</c> keys, from <see cref="TrainingOptions"/>.</summary>
     public static readonly SectionSpec Training = new("training", RecordFields(typeof(TrainingOptions), new TrainingOptions()));
@@ -130,10 +155,10 @@ public static class Schema
     public static readonly SectionSpec Monitoring = new("monitoring", RecordFields(typeof(MonitoringOptions), new MonitoringOptions()));
 
     /// <summary>All sections, as they may appear in <c>defaults:</c> and in each experiment.</summary>
-    public static readonly IReadOnlyList<SectionSpec> Sections = [Dataset, Model, Training, Monitoring];
+    public static IReadOnlyList<SectionSpec> Sections => [Dataset, Model, Training, Monitoring];
 
     /// <summary>Keys of an experiment entry.</summary>
-    public static readonly IReadOnlyList<string> ExperimentKeys = ["name", .. Sections.Select(s => s.Name), "grid", "seeds"];
+    public static readonly IReadOnlyList<string> ExperimentKeys = ["name", "dataset", "model", "training", "monitoring", "grid", "seeds"];
 
     /// <summary>Keys at the top of the file.</summary>
     public static readonly IReadOnlyList<string> RootKeys = ["batch", "shared", "defaults", "experiments"];

@@ -228,10 +228,13 @@ public abstract class SequenceDataKind<TConfig> : DataKind<TConfig> where TConfi
     }
 }
 
-/// <summary>The kinds of data the runner knows (<c>dataset.type</c>). A new kind is one class and one line here.</summary>
+/// <summary>
+/// The kinds of data the runner knows (<c>dataset.type</c>). A built-in kind is one class and one line here; a kind of your
+/// own is one class and one <see cref="Register"/> call.
+/// </summary>
 public static class DataKinds
 {
-    static readonly List<IDataKind> Kinds =
+    static readonly KindRegistry<IDataKind> Registry = new("dataset.type", kind => kind.Name,
     [
         new AddingTask(),
         new CopyMemoryTask(),
@@ -244,11 +247,17 @@ public static class DataKinds
         new DatesTask(),
         new ReverseTask(),
         new SortTask(),
-    ];
+    ]);
 
-    /// <summary>Every kind, in registration order.</summary>
-    public static IReadOnlyList<IDataKind> All => Kinds;
+    /// <summary>Every kind, built-in ones first, then in registration order.</summary>
+    public static IReadOnlyList<IDataKind> All => Registry.All;
 
     /// <summary>The kind named <paramref name="name"/>, or null.</summary>
-    public static IDataKind? Find(string name) => Kinds.FirstOrDefault(k => k.Name == name);
+    public static IDataKind? Find(string name) => Registry.Find(name);
+
+    /// <summary>Counts registrations and removals (the config schema reads the kinds again when it changes).</summary>
+    public static int Version => Registry.Version;
+
+    /// <summary>Adds a kind of data: from then on <c>dataset.type</c> may name it, with its config record's keys. Disposing the result removes it again.</summary>
+    public static IDisposable Register(IDataKind kind) => Registry.Register(kind);
 }

@@ -84,10 +84,13 @@ public abstract partial class ModelKind<TConfig, TShape> : IModelKind where TCon
     private static partial Regex OptionName();
 }
 
-/// <summary>The kinds of model the runner knows (<c>model.type</c>). A new kind is one class and one line here.</summary>
+/// <summary>
+/// The kinds of model the runner knows (<c>model.type</c>). A built-in kind is one class and one line here; a kind of your
+/// own is one class and one <see cref="Register"/> call.
+/// </summary>
 public static class ModelKinds
 {
-    static readonly List<IModelKind> Kinds =
+    static readonly KindRegistry<IModelKind> Registry = new("model.type", kind => kind.Name,
     [
         new RecurrentModelKind<RnnConfig>(SeqLab.Models.Recurrent.RecurrentKind.RnnTanh),
         new RecurrentModelKind<RnnReluConfig>(SeqLab.Models.Recurrent.RecurrentKind.RnnRelu),
@@ -96,11 +99,17 @@ public static class ModelKinds
         new TransformerModelKind(),
         new RnnSeq2SeqKind(),
         new TransformerSeq2SeqKind(),
-    ];
+    ]);
 
-    /// <summary>Every kind, in registration order.</summary>
-    public static IReadOnlyList<IModelKind> All => Kinds;
+    /// <summary>Every kind, built-in ones first, then in registration order.</summary>
+    public static IReadOnlyList<IModelKind> All => Registry.All;
 
     /// <summary>The kind named <paramref name="name"/>, or null.</summary>
-    public static IModelKind? Find(string name) => Kinds.FirstOrDefault(k => k.Name == name);
+    public static IModelKind? Find(string name) => Registry.Find(name);
+
+    /// <summary>Counts registrations and removals (the config schema reads the kinds again when it changes).</summary>
+    public static int Version => Registry.Version;
+
+    /// <summary>Adds a kind of model: from then on <c>model.type</c> may name it, with its config record's keys. Disposing the result removes it again.</summary>
+    public static IDisposable Register(IModelKind kind) => Registry.Register(kind);
 }
