@@ -47,9 +47,18 @@ public static class InlineChart
     {
         if (Pictures.TryGetValue(key, out var drawn)) return drawn;
         if (ChartImages.Renderer() is not { } renderer) return null;
-        string picture = Convert.ToBase64String(draw(renderer));
-        Pictures.AddOrUpdate(key, picture);
-        return picture;
+        try
+        {
+            string picture = Convert.ToBase64String(draw(renderer));
+            Pictures.AddOrUpdate(key, picture);
+            return picture;
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.Net.WebSockets.WebSocketException or OperationCanceledException)
+        {
+            // The chart is still shown (interactive); the missing picture is said, where the cell's output shows it.
+            Console.Error.WriteLine($"SeqLab: no PNG copy of this chart: {e.Message}");
+            return null;
+        }
     }
 
     static string Html(GenericChart chart, string? title, string? caption, string? png)

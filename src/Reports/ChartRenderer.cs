@@ -29,6 +29,9 @@ public sealed class ChartRenderer : IDisposable
         this.work = work;
     }
 
+    /// <summary>The temporary folder of the page and the browser's profile (the browser's command line names it).</summary>
+    internal string WorkFolder => work;
+
     /// <summary>The browser this renderer drives.</summary>
     public required string Browser { get; init; }
 
@@ -108,25 +111,24 @@ public sealed class ChartRenderer : IDisposable
     /// </summary>
     public byte[] Png(GenericChart chart, int? width = null, int? height = null, string? title = null)
     {
-        var figure = JsonNode.Parse(GenericChart.toFigureJson(chart))!.AsObject();
-        var layout = figure["layout"] as JsonObject;
-        if (title is not null)
-        {
-            layout ??= (JsonObject)(figure["layout"] = new JsonObject());
-            layout["title"] = new JsonObject { ["text"] = System.Net.WebUtility.HtmlEncode(title), ["x"] = 0.01, ["xanchor"] = "left" };
-            var margin = layout["margin"] as JsonObject ?? (JsonObject)(layout["margin"] = new JsonObject());
-            margin["t"] = Math.Max((double?)margin["t"] ?? 0, 60);
-        }
-        int w = width ?? (int?)(double?)layout?["width"] ?? ExperimentCharts.Width, h = height ?? (int?)(double?)layout?["height"] ?? ExperimentCharts.Height;
+        // The figure's JSON goes into the script as Plotly.NET writes it (NaN and Infinity are JavaScript, not JSON).
         string expression = $$"""
             (async function () {
-              var figure = {{figure.ToJsonString()}};
+              var figure = {{GenericChart.toFigureJson(chart)}};
+              var layout = figure.layout || {};
+              var width = {{width?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}} || layout.width || {{ExperimentCharts.Width}};
+              var height = {{height?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}} || layout.height || {{ExperimentCharts.Height}};
+              var title = {{(title is null ? "null" : JsonSerializer.Serialize(System.Net.WebUtility.HtmlEncode(title)))}};
+              if (title !== null) {
+                layout.title = { text: title, x: 0.01, xanchor: 'left' };
+                layout.margin = Object.assign({}, layout.margin || {}, { t: Math.max((layout.margin || {}).t || 0, 60) });
+              }
               var node = document.createElement('div');
-              node.style.width = '{{w}}px'; node.style.height = '{{h}}px';
+              node.style.width = width + 'px'; node.style.height = height + 'px';
               document.body.appendChild(node);
               try {
-                await Plotly.newPlot(node, figure.data, figure.layout, { staticPlot: true, displayModeBar: false });
-                return await Plotly.toImage(node, { format: 'png', width: {{w}}, height: {{h}}, scale: 1 });
+                await Plotly.newPlot(node, figure.data, layout, { staticPlot: true, displayModeBar: false });
+                return await Plotly.toImage(node, { format: 'png', width: width, height: height, scale: 1 });
               } finally { Plotly.purge(node); node.remove(); }
             })()
             """;
