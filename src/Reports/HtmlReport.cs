@@ -116,12 +116,13 @@ public static partial class HtmlReport
     }
 
     /// <summary>
-    /// A chart's HTML: Plotly.NET's div and script with a stable element id (so reports of identical runs are identical) and
-    /// every <c>&lt;/</c> inside the script written as <c>&lt;\/</c>, so no string in the chart data can close the script.
+    /// A chart's HTML in the shared <see cref="ChartStyle"/> (reports, notebooks and PNGs all draw through here): Plotly.NET's
+    /// div and script with a stable element id (so reports of identical runs are identical) and every <c>&lt;/</c> inside the
+    /// script written as <c>&lt;\/</c>, so no string in the chart data can close the script.
     /// </summary>
     public static string ChartHtml(GenericChart chart, string id)
     {
-        string html = GenericChart.toChartHTML(chart);
+        string html = GenericChart.toChartHTML(ChartStyle.Apply(chart));
         var guid = GuidPattern().Match(html);
         if (guid.Success)
             html = html.Replace(guid.Value, id).Replace(guid.Value.Replace("-", ""), id.Replace("-", "_"));
