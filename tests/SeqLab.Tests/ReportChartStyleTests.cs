@@ -231,6 +231,27 @@ public class ReportChartStyleTests
         Assert.DoesNotContain("\"exponentformat\":\"SI\"", HtmlReport.ChartHtml(si, "chart-si"));
     }
 
+    [Fact]
+    public void Report_tables_show_rounded_numbers_never_a_float_with_all_its_digits()
+    {
+        var (batch, _) = ReportTests.Batch.Value;
+        HtmlReport.WriteBatch(batch);
+        foreach (string page in Directory.GetFiles(batch, "*.html", SearchOption.AllDirectories))
+        {
+            string text = Regex.Replace(File.ReadAllText(page), "<script.*?</script>|<pre>.*?</pre>", "", RegexOptions.Singleline); // chart data and config.yaml as written
+            Assert.DoesNotMatch(@"\d\.\d{6,}", text);
+            Assert.DoesNotMatch(@"\dE[+-]\d", text);
+        }
+        Assert.Contains("last finite gradient norm", File.ReadAllText(Path.Combine(batch, "index.html"))); // the diverged run's message, its number rounded
+        Assert.Equal("3.3·10⁻⁵", HtmlReport.Number(3.3e-5));
+        Assert.Equal("10⁻⁶", HtmlReport.Number(1e-6));
+        Assert.Equal("2.63", HtmlReport.Number(2.6337377976521745));
+        Assert.Equal("0.00371", HtmlReport.Number(0.0037123));
+        Assert.Equal("1.235·10⁶", HtmlReport.Number(1_234_567, 4));
+        Assert.Equal("gradient norm 2.634 (step 3).", HtmlReport.Rounded("gradient norm 2.6337377976521745 (step 3)."));
+        Assert.Equal("ratio = 10⁻⁶ < 0.001 at step 100; 5000 > 1000", HtmlReport.Rounded("ratio = 1E-06 < 0.001 at step 100; 5E+03 > 1E+03"));
+    }
+
     [Theory]
     [InlineData(new[] { "encoder.recurrent.weight_hh_l0" }, "encoder.recurrent.weight_hh_l0", "layer 1 W_hh")]
     [InlineData(new[] { "encoder.recurrent.bias_ih_l1_reverse" }, "encoder.recurrent.bias_ih_l1_reverse", "layer 2 backward b_ih")]
