@@ -60,7 +60,7 @@ public static class BatchCharts
             if (loss.Count > 0)
                 yield return new ReportFigure($"sweep-{axis.Replace('.', '-')}-test-loss", $"Test loss against {axis}",
                     $"Mean test loss over seeds at each value of {axis}{per}; the band is the 95 % t-interval of the mean (none for a single seed).",
-                    ExperimentCharts.Styled(Chart.Combine(loss), axis, "test loss", logY: logY));
+                    ExperimentCharts.Styled(Chart.Combine(loss), axis, $"test loss: {LossName(lines.SelectMany(l => l).SelectMany(g => g.Runs).ToList())}", logY: logY));
             if (success.Count > 0)
                 yield return new ReportFigure($"sweep-{axis.Replace('.', '-')}-success", $"Success rate against {axis}",
                     $"Share of seeds whose run met the success criterion ({string.Join("; ", lines.SelectMany(l => l).Select(g => g.SuccessCriterion).Where(c => c.Length > 0).Distinct())}) at each value of {axis}{per}; the band is the 95 % Wilson interval.",
@@ -88,8 +88,9 @@ public static class BatchCharts
     }
 
     /// <summary>
-    /// ‖∂L/∂x_t‖/‖∂L/∂x_T‖ against T − t, one line per experiment, on the last (or first) logged step: normalised by the last
-    /// step's norm and aligned at the end, so models, tasks and lengths can be overlaid.
+    /// ‖∂L/∂x_t‖/‖∂L/∂x_T‖ against t − T, one line per experiment, on the last (or first) logged step: normalised by the last
+    /// step's norm and aligned at the end (0), so models, tasks and lengths can be overlaid — earliest steps on the left, as
+    /// in every chart of time.
     /// </summary>
     static ReportFigure? Profiles(IReadOnlyList<ExperimentResults> experiments, bool last)
     {
@@ -102,18 +103,25 @@ public static class BatchCharts
             var profile = table.Rows.Where(g => table.Integer(g, "step") == step).OrderBy(g => table.Integer(g, "time_step")).ToList();
             double end = table.Number(profile[^1], "grad_norm");
             if (!(end > 0)) continue;
-            charts.Add(ExperimentCharts.Line(profile.Select(g => table.Number(g, "steps_before_end")), profile.Select(g => table.Number(g, "grad_norm") / end),
+            charts.Add(ExperimentCharts.Line(profile.Select(g => -table.Number(g, "steps_before_end")), profile.Select(g => table.Number(g, "grad_norm") / end),
                 $"{experiment.Summary.Name} ({experiment.Summary.Verdict})"));
         }
         if (charts.Count == 0) return null;
         return last
             ? new ReportFigure("profiles-end", "Gradient over time, after training",
-                "‖∂L/∂x_t‖/‖∂L/∂x_T‖ against the number of steps back from the end, on each experiment's last logged step. Lines that stay near 1 carry the gradient all the way back; lines that plunge vanish.",
-                ExperimentCharts.Styled(Chart.Combine(charts), "steps before the end (T − t)", "‖∂L/∂x_t‖ / ‖∂L/∂x_T‖", logY: true))
+                $"‖∂L/∂x_t‖/‖∂L/∂x_T‖ against the time step counted from the end, t − T (0 is the last step, the earliest steps are on the left, as in every chart of time), on each experiment's last logged step. {Reading}",
+                ExperimentCharts.Styled(Chart.Combine(charts), TimeFromEnd, "‖∂L/∂x_t‖ / ‖∂L/∂x_T‖", logY: true))
             : new ReportFigure("profiles-start", "Gradient over time, at initialisation",
-                "The same on the first logged step: at initialisation even gated models often pass very little gradient back — what matters is how the profile evolves.",
-                ExperimentCharts.Styled(Chart.Combine(charts), "steps before the end (T − t)", "‖∂L/∂x_t‖ / ‖∂L/∂x_T‖", logY: true));
+                "The same on the first logged step (against t − T: the earliest steps are on the left): at initialisation even gated models often pass very little gradient back — what matters is how the profile evolves.",
+                ExperimentCharts.Styled(Chart.Combine(charts), TimeFromEnd, "‖∂L/∂x_t‖ / ‖∂L/∂x_T‖", logY: true));
     }
+
+    const string TimeFromEnd = "time step relative to the end, t − T";
+    const string Reading = "Lines that stay near 1 all the way to the left carry the gradient back to the first inputs; lines that plunge towards the left vanish.";
+
+    /// <summary>The loss the experiments share, named with its unit (e.g. "MSE"), or "each task's criterion" where tasks differ.</summary>
+    static string LossName(IReadOnlyList<ExperimentResults> experiments) =>
+        experiments.Select(e => e.LossName).Distinct().ToList() is [string one] ? one : "each task's criterion";
 
     static ReportFigure? ValidationLoss(IReadOnlyList<ExperimentResults> experiments)
     {
@@ -126,7 +134,7 @@ public static class BatchCharts
                 charts.Add(ExperimentCharts.Line(rows.Select(e => table.Number(e, "step")), rows.Select(e => table.Number(e, "value")), experiment.Summary.Name, markers: true));
         }
         return charts.Count == 0 ? null : new ReportFigure("validation-loss", "Validation loss",
-            "Validation loss of every experiment over training.", ExperimentCharts.Styled(Chart.Combine(charts), "step", "loss", logY: true));
+            "Validation loss of every experiment over training.", ExperimentCharts.Styled(Chart.Combine(charts), "training step", $"validation loss: {LossName(experiments)}", logY: true));
     }
 
     static ReportFigure? TestLoss(IReadOnlyList<ExperimentResults> experiments)
@@ -143,6 +151,6 @@ public static class BatchCharts
             charts.Add(Chart.Column<double, string, string>(values: withBaseline.Select(e => e.Summary.BaselineLoss!.Value).ToList(),
                 Keys: withBaseline.Select(e => e.Summary.Name).ToList(), Name: "baseline"));
         return new ReportFigure("test-loss", "Test loss against the baseline", "Each experiment's test loss beside its task's trivial baseline (log scale).",
-            ExperimentCharts.Styled(Chart.Combine(charts), "experiment", "loss", logY: true));
+            ExperimentCharts.Styled(Chart.Combine(charts), "experiment", $"test loss: {LossName(done)}", logY: true));
     }
 }

@@ -25,6 +25,29 @@ public sealed class ExperimentResults
     /// <summary>Every CSV table of the folder by file name (<c>metrics.csv</c>, <c>grad_time.csv</c>, each monitor's tables, …).</summary>
     public IReadOnlyDictionary<string, ResultsTable> Tables { get; init; } = new Dictionary<string, ResultsTable>();
 
+    /// <summary>
+    /// The training loss as an axis title, named with its unit: "MSE" for regression, "cross-entropy (nats)" per sequence,
+    /// "cross-entropy (nats/step)" or "(nats/token)"; "loss (the task's criterion)" only where the task is not known.
+    /// </summary>
+    public string LossName => lossName ?? LossNameOf(Summary.Task, Summary.TestMetrics.Keys);
+    string? lossName;
+
+    /// <summary>The loss's name for <paramref name="task"/> (summary.json's <c>task</c>), else as told by the test metrics a criterion writes.</summary>
+    internal static string LossNameOf(string task, IEnumerable<string> metrics) => task switch
+    {
+        "SequenceRegression" or "StepRegression" => "MSE",
+        "SequenceClassification" => "cross-entropy (nats)",
+        "StepClassification" => "cross-entropy (nats/step)",
+        "LanguageModel" or "SequenceToSequence" => "cross-entropy (nats/token)",
+        _ => metrics.ToHashSet(StringComparer.Ordinal) switch
+        {
+            var m when m.Contains("mse") => "MSE",
+            var m when m.Contains("perplexity") || m.Contains("bits_per_token") || m.Contains("exact_match") => "cross-entropy (nats/token)",
+            var m when m.Contains("accuracy") => "cross-entropy (nats)",
+            _ => "loss (the task's criterion)",
+        },
+    };
+
     /// <summary>The table in <paramref name="fileName"/>, or null when the run did not write it.</summary>
     public ResultsTable? Table(string fileName) => Tables.GetValueOrDefault(fileName);
 
@@ -48,6 +71,7 @@ public sealed class ExperimentResults
         ConfigYaml = "",
         ClipThreshold = clipThreshold,
         Tables = outcome.Log.Tables().ToDictionary(t => t.FileName, ResultsTable.From),
+        lossName = LossNameOf("", outcome.TestMetrics.Keys), // no task in memory: the criterion's metrics tell
     };
 
     /// <summary>Reads one experiment's <c>summary.json</c>, or null when the experiment has not finished.</summary>

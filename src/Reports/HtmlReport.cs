@@ -77,7 +77,7 @@ public static partial class HtmlReport
         var body = new StringBuilder();
         if (backLink is not null) body.Append($"<p class=\"back\"><a href=\"{Escape(backLink)}\">← batch</a></p>\n");
         body.Append($"<h1>{Escape(s.Name)}</h1>\n<p class=\"lead\">{Escape(s.Description)} · {Escape(s.Dataset)} · {Escape(s.Task)} · {s.Parameters:N0} parameters</p>\n");
-        body.Append($"<p class=\"verdict {Escape(s.Verdict)}\"><strong>{Escape(s.Verdict.Length > 0 ? s.Verdict : s.Status)}</strong> — {Escape(s.VerdictEvidence.Length > 0 ? s.VerdictEvidence : s.Message ?? "")}</p>\n");
+        body.Append($"<p class=\"verdict {Escape(s.Verdict)}\"><strong>{Escape(s.Verdict.Length > 0 ? s.Verdict : s.Status)}</strong> — {Escape(Rounded(s.VerdictEvidence.Length > 0 ? s.VerdictEvidence : s.Message ?? ""))}</p>\n");
         body.Append(KeyNumbers(s));
         body.Append(TimeTable(s));
         if (figures.Count > 0)
@@ -107,7 +107,7 @@ public static partial class HtmlReport
             body.Append($"<tr><td><a href=\"{Escape(Uri.EscapeDataString(Path.GetFileName(e.Folder)))}/report.html\">{Escape(s.Name)}</a></td><td>{Escape(s.Description)}</td><td>{Escape(s.Dataset)}</td>")
                 .Append($"<td>{Escape(s.Status)}</td><td class=\"verdict {Escape(s.Verdict)}\">{Escape(s.Verdict)}</td><td>{Number(s.TestLoss)}</td><td>{Number(s.BaselineLoss)}</td>")
                 .Append($"<td>{Number(s.Diagnostic("gradient_ratio_first"))} → {Number(s.Diagnostic("gradient_ratio_last"))}</td><td>{Number(s.Diagnostic("gradient_half_life_first"))} → {Number(s.Diagnostic("gradient_half_life_last"))}</td>")
-                .Append($"<td>{s.ClipFraction.ToString("P0", CultureInfo.InvariantCulture)}</td><td>{s.WallSeconds.ToString("0", CultureInfo.InvariantCulture)}</td><td class=\"evidence\">{Escape(s.VerdictEvidence.Length > 0 ? s.VerdictEvidence : s.Message ?? "")}</td></tr>\n");
+                .Append($"<td>{s.ClipFraction.ToString("P0", CultureInfo.InvariantCulture)}</td><td>{s.WallSeconds.ToString("0", CultureInfo.InvariantCulture)}</td><td class=\"evidence\">{Escape(Rounded(s.VerdictEvidence.Length > 0 ? s.VerdictEvidence : s.Message ?? ""))}</td></tr>\n");
         }
         body.Append("</tbody></table>\n");
         body.Append(GroupTable(SeedGroups.Of(experiments)));
@@ -116,12 +116,13 @@ public static partial class HtmlReport
     }
 
     /// <summary>
-    /// A chart's HTML: Plotly.NET's div and script with a stable element id (so reports of identical runs are identical) and
-    /// every <c>&lt;/</c> inside the script written as <c>&lt;\/</c>, so no string in the chart data can close the script.
+    /// A chart's HTML in the shared <see cref="ChartStyle"/> (reports, notebooks and PNGs all draw through here): Plotly.NET's
+    /// div and script with a stable element id (so reports of identical runs are identical) and every <c>&lt;/</c> inside the
+    /// script written as <c>&lt;\/</c>, so no string in the chart data can close the script.
     /// </summary>
     public static string ChartHtml(GenericChart chart, string id)
     {
-        string html = GenericChart.toChartHTML(chart);
+        string html = GenericChart.toChartHTML(ChartStyle.Apply(chart));
         var guid = GuidPattern().Match(html);
         if (guid.Success)
             html = html.Replace(guid.Value, id).Replace(guid.Value.Replace("-", ""), id.Replace("-", "_"));
@@ -176,7 +177,7 @@ public static partial class HtmlReport
         }
         rows.Add(("clipped steps", s.ClipFraction.ToString("P1", CultureInfo.InvariantCulture)));
         rows.Add(("wall time", $"{s.WallSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s"));
-        rows.AddRange(s.TestMetrics.Select(m => ($"test {m.Key}", m.Value.ToString("G4", CultureInfo.InvariantCulture))));
+        rows.AddRange(s.TestMetrics.Select(m => ($"test {m.Key}", Number(m.Value, 4))));
         return "<table class=\"numbers\"><tbody>" + string.Concat(rows.Select(r => $"<tr><th>{Escape(r.Item1)}</th><td>{Escape(r.Item2)}</td></tr>")) + "</tbody></table>\n";
     }
 
@@ -196,12 +197,36 @@ public static partial class HtmlReport
     static string HeadlineStem(string key) =>
         key.EndsWith("_first", StringComparison.Ordinal) ? key[..^6] : key.EndsWith("_last", StringComparison.Ordinal) ? key[..^5] : key;
 
-    static string Number(double? value) => value switch
+    /// <summary>
+    /// A number for a table, to <paramref name="digits"/> significant digits: 0.00371, 2.63, 1234; below 10⁻³ and from 10⁶
+    /// as a power of ten (3.3·10⁻⁵), as the charts write it; "–" for none.
+    /// </summary>
+    internal static string Number(double? value, int digits = 3) => value switch
     {
         null => "–",
         double v when double.IsPositiveInfinity(v) => "∞",
-        double v => v.ToString("G3", CultureInfo.InvariantCulture),
+        double v when double.IsNegativeInfinity(v) => "−∞",
+        double v when v == 0 || double.IsNaN(v) => v.ToString(CultureInfo.InvariantCulture),
+        double v when Math.Abs(v) >= 1e-3 && Math.Abs(v) < 1e3 => v.ToString("G" + digits, CultureInfo.InvariantCulture),
+        double v when Math.Abs(v) >= 1e3 && Math.Abs(v) < 1e6 => v.ToString("0", CultureInfo.InvariantCulture),
+        double v => PowerOfTen(v, digits),
     };
+
+    static string PowerOfTen(double value, int digits)
+    {
+        int exponent = (int)Math.Floor(Math.Log10(Math.Abs(value)));
+        double mantissa = Math.Round(value / Math.Pow(10, exponent), digits - 1);
+        if (Math.Abs(mantissa) >= 10) (mantissa, exponent) = (mantissa / 10, exponent + 1); // 9.999 rounded up to 10
+        string power = "10" + string.Concat(exponent.ToString(CultureInfo.InvariantCulture).Select(c => "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"["-0123456789".IndexOf(c)]));
+        return mantissa switch { 1 => power, -1 => "−" + power, _ => $"{mantissa.ToString(CultureInfo.InvariantCulture).Replace("-", "−")}·{power}" };
+    }
+
+    /// <summary>Free text (a verdict's evidence, a divergence message) with every long decimal and every 1E-06 in it written as <see cref="Number"/> writes it (four significant digits).</summary>
+    internal static string Rounded(string text) => LongDecimal().Replace(text, match =>
+        double.TryParse(match.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ? Number(value, 4) : match.Value);
+
+    [GeneratedRegex(@"(?<![\w.])-?\d+(?:\.\d{5,}(?:[eE][+-]?\d+)?|(?:\.\d+)?[eE][+-]?\d+)(?!\w)(?!\.\d)")]
+    private static partial Regex LongDecimal();
 
     /// <summary>HTML-escapes text (also quotes, for attributes).</summary>
     public static string Escape(string text) => WebUtility.HtmlEncode(text);

@@ -43,7 +43,7 @@ public static class SequenceToSequenceCharts
         var sourceTokens = positions.Select(p => p.Token).ToList();
         var outputTokens = steps.Select(step => table.Text(step.First(), "target_token")).ToList();
         var chart = Chart.Heatmap<double, string, string, string>(zData: z, X: AxisLabels(sourceTokens), Y: AxisLabels(outputTokens), Name: "attention weight",
-            ColorScale: StyleParam.Colorscale.YIGnBu, ReverseYAxis: true, ColorBar: WeightBar("attention weight"));
+            ColorScale: StyleParam.Colorscale.YIGnBu, ReverseYAxis: true, ColorBar: ChartStyle.TitledColorBar("attention weight"));
         chart = WeightRange(chart);
         chart = chart.WithXAxisStyle<double, double, string>(TitleText: "source token (in order)", AxisType: StyleParam.AxisType.Category)
             .WithYAxisStyle<double, double, string>(TitleText: "output token (as written)", AxisType: StyleParam.AxisType.Category).WithSize(Width, Height);
@@ -93,7 +93,7 @@ public static class SequenceToSequenceCharts
         return new ReportFigure(bleu ? "length-bleu" : "length-exact-match", bleu ? "BLEU against source length" : "Exact match against source length",
             $"{(bleu ? "Corpus BLEU" : "The share of test outputs exactly equal to the reference")} in buckets of five source tokens, for beam search (solid) and greedy decoding (dashed); n under each bucket is its number of test sentences. "
             + $"Bahdanau et al. (2015, Fig. 2) found the encoder–decoder without attention falling off as sources grow and attention holding up; read off here whether this run does.{test}",
-            Readable(chart));
+            chart);
     }
 
     /// <summary>Mean cross-attention entropy over heads, per decoder layer, against training step, beside uniform attention's (<c>cross_attention_entropy.csv</c>).</summary>
@@ -116,7 +116,7 @@ public static class SequenceToSequenceCharts
         return new ReportFigure("cross-attention-entropy", "Cross-attention entropy over training",
             "Mean entropy (nats) of the decoder's attention over source positions on the monitoring batch, per decoder layer (mean over its heads), at each monitored step; the dashed line is attention spread evenly over the same source positions. "
             + $"A line that falls far below it means each output token looks at a few source positions: the model has learned to align.{end}",
-            Readable(Styled(Chart.Combine(charts), "step", "entropy (nats)")));
+            Styled(Chart.Combine(charts), "step", "entropy (nats)"));
     }
 
     /// <summary>The first decoder layer's cross-attention (mean over heads) on the monitoring batch's first pair, at the first and the latest monitored step (<c>cross_attention.csv</c>).</summary>
@@ -134,14 +134,14 @@ public static class SequenceToSequenceCharts
             for (int t = 0; t < targets; t++) z[t] = new double[sources];
             foreach (var w in rows) z[table.Integer(w, "target_step") - 1][table.Integer(w, "source_position") - 1] += table.Number(w, "weight") / heads;
             var chart = Chart.Heatmap<double, int, int, string>(zData: z, X: Enumerable.Range(1, sources).ToList(), Y: Enumerable.Range(1, targets).ToList(), Name: "attention weight",
-                ColorScale: StyleParam.Colorscale.YIGnBu, ReverseYAxis: true, ColorBar: WeightBar(heads > 1 ? "attention weight (mean of heads)" : "attention weight"));
+                ColorScale: StyleParam.Colorscale.YIGnBu, ReverseYAxis: true, ColorBar: ChartStyle.TitledColorBar(heads > 1 ? "attention weight (mean of heads)" : "attention weight"));
             chart = WeightRange(chart).WithXAxisStyle<double, double, string>(TitleText: "source position").WithYAxisStyle<double, double, string>(TitleText: "target step (teacher forcing)").WithSize(Width, Height);
             if (sources <= 40) chart = EveryTick(chart, "xaxis");
             if (targets <= 20) chart = EveryTick(chart, "yaxis");
             yield return new ReportFigure($"cross-attention-{which}", $"Cross-attention, step {step} ({(which == "first" ? "first" : "latest")} monitored step)",
                 $"The first decoder layer's attention{(heads > 1 ? $" (mean of its {heads} heads)" : "")} from each target step (rows, the reference fed in) to each source position (columns) for the monitoring batch's first pair. "
                 + "At the first monitored step it is spread out; a trained model's map concentrates on a path — a diagonal where output and source run in the same order.",
-                Readable(chart));
+                chart);
         }
     }
 
@@ -219,7 +219,7 @@ public static class SequenceToSequenceCharts
         return new ReportFigure(id, bleu ? "BLEU against source length" : "Exact match against source length",
             $"Beam search's test {(bleu ? "BLEU" : "exact match")} in buckets of five source tokens, {lines}{(shared ? "; n under each bucket is its number of test sentences" : " (hover for each bucket's number of test sentences)")}. "
             + "Bahdanau et al. (2015, Fig. 2) found the encoder–decoder without attention falling off as sources grow and attention holding up; compare the lines here.",
-            Readable(chart));
+            chart);
     }
 
     /// <summary>
@@ -276,18 +276,6 @@ public static class SequenceToSequenceCharts
     static List<string> Buckets(IEnumerable<ResultsTable> tables) =>
         tables.SelectMany(t => t.Rows.Select(b => (Min: t.Integer(b, "min_source_length"), Label: BucketLabel(t, b)))).Distinct().OrderBy(b => b.Min).Select(b => b.Label).ToList();
 
-    /// <summary>A colour bar titled <paramref name="title"/>, ticks as plain numbers.</summary>
-    static ColorBar WeightBar(string title)
-    {
-        var bar = new ColorBar();
-        var text = new Title();
-        text.SetProperty("text", title);
-        text.SetProperty("side", "right");
-        bar.SetProperty("title", text);
-        bar.SetProperty("exponentformat", "power");
-        return bar;
-    }
-
     /// <summary>The heatmap's colours span the weights' whole range 0–1, so maps of different steps and models compare.</summary>
     static GenericChart WeightRange(GenericChart chart)
     {
@@ -301,9 +289,6 @@ public static class SequenceToSequenceCharts
 
     /// <summary>A label at every category of <paramref name="axis"/> (plotly would drop some on a crowded axis; each token matters here).</summary>
     static GenericChart EveryTick(GenericChart chart, string axis) => WithAxis(chart, axis, ("dtick", 1), ("tickangle", 0));
-
-    /// <summary>Dimensionless numbers as plain numbers or powers of ten, never SI prefixes (plotly's default writes 0.0005 as 500µ).</summary>
-    internal static GenericChart Readable(GenericChart chart) => WithAxis(WithAxis(chart, "xaxis", ("exponentformat", "power")), "yaxis", ("exponentformat", "power"));
 
     /// <summary>Sets <paramref name="properties"/> on the layout's <paramref name="axis"/>, keeping what was styled before.</summary>
     static GenericChart WithAxis(GenericChart chart, string axis, params (string Key, object Value)[] properties)

@@ -21,7 +21,7 @@ public class ReportTests(ITestOutputHelper output)
     static readonly string[] TimeCharts = ["gradient-over-time", "gradient-heatmap"];
 
     /// <summary>The batch, run once for the tests of this class.</summary>
-    static readonly Lazy<(string Batch, Dictionary<string, string[]> Charts)> Batch = new(RunBatch);
+    internal static readonly Lazy<(string Batch, Dictionary<string, string[]> Charts)> Batch = new(RunBatch);
 
     /// <summary>Five small experiments that between them produce every kind of chart, and a sixth that diverges.</summary>
     static (string Batch, Dictionary<string, string[]> Charts) RunBatch()

@@ -91,6 +91,18 @@ public class SequenceToSequenceReportTests
     }
 
     [Fact]
+    public void No_sequence_to_sequence_chart_has_SI_prefixed_ticks_or_an_untitled_colour_bar()
+    {
+        string batch = NativeFiles.TemporaryFolder();
+        var figures = ExperimentCharts.All(Translation(batch)).ToList();
+        Translation(batch, "second");
+        figures.AddRange(BatchCharts.All(ExperimentResults.LoadBatch(batch)));
+        Assert.Contains(figures, f => f.Id == "alignment-1");
+        Assert.Contains(figures, f => f.Id == "length-scores");
+        Assert.Empty(figures.SelectMany(ChartLayoutChecks.Problems));
+    }
+
+    [Fact]
     public void An_alignment_heatmap_carries_the_source_and_output_tokens_in_order_on_category_axes()
     {
         var figure = ExperimentCharts.All(Translation(NativeFiles.TemporaryFolder())).Single(f => f.Id == "alignment-1");
