@@ -114,7 +114,7 @@ public sealed class ChartRenderer : IDisposable
         // The figure's JSON goes into the script as Plotly.NET writes it (NaN and Infinity are JavaScript, not JSON).
         string expression = $$"""
             (async function () {
-              var figure = {{GenericChart.toFigureJson(chart)}};
+              var figure = {{GenericChart.toFigureJson(ChartStyle.Apply(chart))}};
               var layout = figure.layout || {};
               var width = {{width?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}} || layout.width || {{ExperimentCharts.Width}};
               var height = {{height?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}} || layout.height || {{ExperimentCharts.Height}};

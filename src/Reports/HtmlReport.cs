@@ -201,25 +201,7 @@ public static partial class HtmlReport
     /// A number for a table, to <paramref name="digits"/> significant digits: 0.00371, 2.63, 1234; below 10⁻³ and from 10⁶
     /// as a power of ten (3.3·10⁻⁵), as the charts write it; "–" for none.
     /// </summary>
-    internal static string Number(double? value, int digits = 3) => value switch
-    {
-        null => "–",
-        double v when double.IsPositiveInfinity(v) => "∞",
-        double v when double.IsNegativeInfinity(v) => "−∞",
-        double v when v == 0 || double.IsNaN(v) => v.ToString(CultureInfo.InvariantCulture),
-        double v when Math.Abs(v) >= 1e-3 && Math.Abs(v) < 1e3 => v.ToString("G" + digits, CultureInfo.InvariantCulture),
-        double v when Math.Abs(v) >= 1e3 && Math.Abs(v) < 1e6 => v.ToString("0", CultureInfo.InvariantCulture),
-        double v => PowerOfTen(v, digits),
-    };
-
-    static string PowerOfTen(double value, int digits)
-    {
-        int exponent = (int)Math.Floor(Math.Log10(Math.Abs(value)));
-        double mantissa = Math.Round(value / Math.Pow(10, exponent), digits - 1);
-        if (Math.Abs(mantissa) >= 10) (mantissa, exponent) = (mantissa / 10, exponent + 1); // 9.999 rounded up to 10
-        string power = "10" + string.Concat(exponent.ToString(CultureInfo.InvariantCulture).Select(c => "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"["-0123456789".IndexOf(c)]));
-        return mantissa switch { 1 => power, -1 => "−" + power, _ => $"{mantissa.ToString(CultureInfo.InvariantCulture).Replace("-", "−")}·{power}" };
-    }
+    internal static string Number(double? value, int digits = 3) => value is double v ? TableHtml.Number(v, digits) : "–";
 
     /// <summary>Free text (a verdict's evidence, a divergence message) with every long decimal and every 1E-06 in it written as <see cref="Number"/> writes it (four significant digits).</summary>
     internal static string Rounded(string text) => LongDecimal().Replace(text, match =>

@@ -49,10 +49,10 @@ public static class TableHtml
     };
 
     /// <summary>
-    /// Four significant digits; below 10⁻³ or from 10⁶ on as a power of ten (2.5·10⁻⁵), never an SI prefix and never a run of
-    /// float digits. Integers up to 10⁶ stay whole.
+    /// <paramref name="digits"/> significant digits; below 10⁻³ and from 10⁶ on as a power of ten (2.5·10⁻⁵, 10⁻³), never an
+    /// SI prefix and never a run of float digits. Whole numbers below 10⁶ stay whole. Reports and notebooks write numbers so.
     /// </summary>
-    public static string Number(double value)
+    public static string Number(double value, int digits = 4)
     {
         if (double.IsNaN(value)) return "NaN";
         if (double.IsInfinity(value)) return value > 0 ? "∞" : "−∞";
@@ -61,13 +61,14 @@ public static class TableHtml
         if (magnitude >= 1e-3 && magnitude < 1e6)
         {
             if (value == Math.Round(value)) return value.ToString("0", CultureInfo.InvariantCulture);
-            int decimals = Math.Max(0, 3 - (int)Math.Floor(Math.Log10(magnitude)));
+            int decimals = Math.Max(0, digits - 1 - (int)Math.Floor(Math.Log10(magnitude)));
             return Math.Round(value, decimals, MidpointRounding.AwayFromZero).ToString("0." + new string('#', Math.Max(1, decimals)), CultureInfo.InvariantCulture);
         }
         int exponent = (int)Math.Floor(Math.Log10(magnitude));
-        double mantissa = Math.Round(value / Math.Pow(10, exponent), 3, MidpointRounding.AwayFromZero);
-        if (Math.Abs(mantissa) >= 10) { mantissa /= 10; exponent++; }
-        return $"{mantissa.ToString("0.###", CultureInfo.InvariantCulture)}·10{Superscript(exponent)}";
+        double mantissa = Math.Round(value / Math.Pow(10, exponent), digits - 1, MidpointRounding.AwayFromZero);
+        if (Math.Abs(mantissa) >= 10) (mantissa, exponent) = (mantissa / 10, exponent + 1); // 9.999 rounded up to 10
+        string power = "10" + Superscript(exponent);
+        return mantissa switch { 1 => power, -1 => "−" + power, _ => $"{mantissa.ToString(CultureInfo.InvariantCulture).Replace("-", "−")}·{power}" };
     }
 
     static string Superscript(int exponent) => string.Concat(exponent.ToString(CultureInfo.InvariantCulture).Select(c => c switch
