@@ -78,7 +78,25 @@ public sealed class NotebookDocument
     {
         var metadata = root["metadata"] as JsonObject ?? new JsonObject();
         root["metadata"] = metadata;
-        metadata["seqlab"] = new JsonObject { ["kernel"] = kernel, ["seconds"] = Math.Round(seconds, 1) };
+        metadata["seqlab"] = new JsonObject { ["kernel"] = kernel, ["seconds"] = Math.Round(seconds, 1), ["cpu"] = Processor() };
+    }
+
+    /// <summary>
+    /// The processor the notebook ran on, with its core count: chaotic runs (a tanh RNN at spectral radius 2 under SGD) give
+    /// other numbers on another CPU's kernels, so a saved output names where it came from.
+    /// </summary>
+    static string Processor()
+    {
+        string model = "unknown processor";
+        try
+        {
+            model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? model;
+        }
+        catch (IOException)
+        {
+            // not Linux: the model stays unknown
+        }
+        return $"{model}, {Environment.ProcessorCount} cores";
     }
 
     /// <summary>

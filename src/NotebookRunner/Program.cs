@@ -96,6 +96,9 @@ static async Task<int> RunAll(List<string> notebooks, bool save, string? root, i
         start.ArgumentList.Add(notebook);
         if (save) start.ArgumentList.Add("--save");
         if (root is not null) { start.ArgumentList.Add("--root"); start.ArgumentList.Add(root); }
+        // LibTorch's OpenMP threads sleep instead of spinning while they wait: the same numbers, and a kernel that shares its
+        // cores (with tests, or another program) is not stalled by its own idle threads. A value the user set is kept.
+        if (!start.Environment.ContainsKey("OMP_WAIT_POLICY")) start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
         using var process = Process.Start(start)!;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
         string status;
