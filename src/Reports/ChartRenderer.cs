@@ -60,8 +60,7 @@ public sealed class ChartRenderer : IDisposable
             shell = Process.Start(start) ?? throw new InvalidOperationException($"could not start {browser}");
             var socket = Connect(profile, work, shell);
             var renderer = new ChartRenderer(shell, socket, work) { Browser = browser };
-            renderer.Evaluate("new Promise(function (ready) { if (window.Plotly) ready(true); else window.addEventListener('load', function () { ready(!!window.Plotly); }); })", out var loaded);
-            if (loaded?.GetValue<bool>() != true) throw new InvalidOperationException($"{browser} did not load plotly.js");
+            renderer.WaitForPage();
             return renderer;
         }
         catch
@@ -70,6 +69,31 @@ public sealed class ChartRenderer : IDisposable
             TryDelete(work);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Waits until the page has loaded plotly.js. The page may still be navigating when the socket opens: a script evaluated
+    /// then loses its context ("Execution context was destroyed"), so it asks again until the page answers, for up to 30 s.
+    /// </summary>
+    void WaitForPage()
+    {
+        var clock = Stopwatch.StartNew();
+        string? problem = null;
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            try
+            {
+                Evaluate("location.href.endsWith('page.html') && document.readyState === 'complete' && !!window.Plotly", out var ready);
+                if (ready?.GetValue<bool>() == true) return;
+                problem = "plotly.js not loaded";
+            }
+            catch (InvalidOperationException e) when (!shell.HasExited)
+            {
+                problem = e.Message;
+            }
+            Thread.Sleep(50);
+        }
+        throw new InvalidOperationException($"{Browser} did not load its page with plotly.js in 30 s ({problem}): {Log(work)}");
     }
 
     /// <summary>The DevTools socket of the browser's page: its port from <c>DevToolsActivePort</c>, the page from <c>/json/list</c>.</summary>
