@@ -127,7 +127,7 @@ public class NotebookTests(ITestOutputHelper output)
     public void Every_cell_runs_in_the_kernel_and_every_claim_holds(string notebook)
     {
         var clock = Stopwatch.StartNew();
-        var run = Run("run", Path.Combine(Folder, notebook), "--timeout", "300");
+        var run = Run("run", Path.Combine(Folder, notebook), "--timeout", "600");
         output.WriteLine(run.Output);
         Assert.True(run.ExitCode == 0, $"{notebook} failed:\n{run.Errors}");
         output.WriteLine($"{notebook}: {clock.Elapsed.TotalSeconds:F0} s");
