@@ -53,7 +53,7 @@ public static class InlineChart
             Pictures.AddOrUpdate(key, picture);
             return picture;
         }
-        catch (Exception e) when (e is InvalidOperationException or System.Net.WebSockets.WebSocketException or OperationCanceledException)
+        catch (Exception e) when (e is InvalidOperationException or System.Net.WebSockets.WebSocketException or OperationCanceledException or System.Text.Json.JsonException)
         {
             // The chart is still shown (interactive); the missing picture is said, where the cell's output shows it.
             Console.Error.WriteLine($"SeqLab: no PNG copy of this chart: {e.Message}");

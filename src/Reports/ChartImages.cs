@@ -32,7 +32,12 @@ public static class ChartImages
         {
             browser ??= FindBrowser();
             if (browser is null) return null;
-            if (Renderers.TryGetValue(browser, out var running)) return running;
+            if (Renderers.TryGetValue(browser, out var running))
+            {
+                if (running.IsAlive) return running;
+                running.Dispose(); // crashed, or its connection closed on a timed-out chart: start a new one
+                Renderers.Remove(browser);
+            }
             if (Problems.ContainsKey(browser)) return null;
             try
             {
@@ -41,7 +46,8 @@ public static class ChartImages
                 if (Renderers.Count == 1) AppDomain.CurrentDomain.ProcessExit += (_, _) => { lock (Renderers) foreach (var r in Renderers.Values) r.Dispose(); };
                 return renderer;
             }
-            catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or System.Net.WebSockets.WebSocketException)
+            catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception or System.Net.WebSockets.WebSocketException
+                or OperationCanceledException or System.Text.Json.JsonException or HttpRequestException)
             {
                 Problems[browser] = $"{browser} could not draw charts: {e.Message}";
                 return null;

@@ -32,6 +32,15 @@ public sealed class ChartRenderer : IDisposable
     /// <summary>The temporary folder of the page and the browser's profile (the browser's command line names it).</summary>
     internal string WorkFolder => work;
 
+    /// <summary>Whether the browser still runs and its DevTools connection is open (a timed-out script or a crash closes it).</summary>
+    public bool IsAlive
+    {
+        get
+        {
+            lock (gate) return !disposed && socket.State == WebSocketState.Open && !shell.HasExited;
+        }
+    }
+
     /// <summary>The browser this renderer drives.</summary>
     public required string Browser { get; init; }
 
@@ -40,16 +49,19 @@ public sealed class ChartRenderer : IDisposable
     {
         string work = Directory.CreateTempSubdirectory("seqlab-charts-").FullName;
         Process? shell = null;
+        ClientWebSocket? socket = null;
         try
         {
             File.WriteAllText(Path.Combine(work, HtmlReport.PlotlyFileName), HtmlReport.PlotlyJs());
             string page = Path.Combine(work, "page.html");
             File.WriteAllText(page, $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><script src=\"{HtmlReport.PlotlyFileName}\"></script></head><body style=\"margin:0;background:white\"></body></html>");
             string profile = Path.Combine(work, "profile");
-            // The shell reads this process's pipe until it closes — at Dispose, or when this process dies — then ends the browser.
+            // The shell ends with the browser; beside it, a subshell reads this process's pipe until it closes — at Dispose, or
+            // when this process dies — and then ends the browser.
             var start = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, UseShellExecute = false };
             start.ArgumentList.Add("-c");
-            start.ArgumentList.Add("\"$0\" \"$@\" >\"$SEQLAB_BROWSER_LOG\" 2>&1 & browser=$!; cat >/dev/null; kill $browser 2>/dev/null; wait $browser");
+            // (A background list's stdin would be /dev/null, so the pipe travels to the subshell as fd 3.)
+            start.ArgumentList.Add("exec 3<&0; \"$0\" \"$@\" >\"$SEQLAB_BROWSER_LOG\" 2>&1 </dev/null 3<&- & browser=$!; { cat <&3 >/dev/null; kill $browser 2>/dev/null; } & wait $browser");
             start.ArgumentList.Add(browser);
             foreach (var argument in new[]
             {
@@ -58,13 +70,15 @@ public sealed class ChartRenderer : IDisposable
             }) start.ArgumentList.Add(argument);
             start.Environment["SEQLAB_BROWSER_LOG"] = Path.Combine(work, "browser.log");
             shell = Process.Start(start) ?? throw new InvalidOperationException($"could not start {browser}");
-            var socket = Connect(profile, work, shell);
+            socket = Connect(profile, work, shell);
             var renderer = new ChartRenderer(shell, socket, work) { Browser = browser };
             renderer.WaitForPage();
             return renderer;
         }
         catch
         {
+            socket?.Abort();
+            socket?.Dispose();
             Stop(shell);
             TryDelete(work);
             throw;
@@ -142,7 +156,7 @@ public sealed class ChartRenderer : IDisposable
               var layout = figure.layout || {};
               var width = {{width?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}} || layout.width || {{ExperimentCharts.Width}};
               var height = {{height?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"}} || layout.height || {{ExperimentCharts.Height}};
-              var title = {{(title is null ? "null" : JsonSerializer.Serialize(System.Net.WebUtility.HtmlEncode(title)))}};
+              var title = {{(title is null ? "null" : JsonSerializer.Serialize(title.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;")))}};
               if (title !== null) {
                 layout.title = { text: title, x: 0.01, xanchor: 'left' };
                 layout.margin = Object.assign({}, layout.margin || {}, { t: Math.max((layout.margin || {}).t || 0, 60) });
@@ -163,6 +177,7 @@ public sealed class ChartRenderer : IDisposable
     /// <summary>PNG pictures one above another, left-aligned on white, as one PNG (a list of charts shown as one picture).</summary>
     public byte[] Stack(IReadOnlyList<byte[]> pictures)
     {
+        if (pictures.Count == 0) throw new ArgumentException("no pictures to stack", nameof(pictures));
         var urls = new JsonArray(pictures.Select(p => (JsonNode)("data:image/png;base64," + Convert.ToBase64String(p))).ToArray());
         string expression = $$"""
             (async function () {
@@ -262,16 +277,17 @@ public sealed class ChartRenderer : IDisposable
 
     static void TryDelete(string folder)
     {
-        try
+        // The browser's helper processes may write to its profile for a moment after it ends: try again for up to 2 s.
+        for (int attempt = 0; attempt < 20 && Directory.Exists(folder); attempt++)
         {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // the browser may still be writing its profile for a moment; a temporary folder left behind is harmless
-        }
-        catch (UnauthorizedAccessException)
-        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Thread.Sleep(100); // a temporary folder left behind at the end is harmless
+            }
         }
     }
 

@@ -25,6 +25,7 @@ public class ChartRendererTests
         using (var renderer = ChartRenderer.Start(browser))
         {
             work = renderer.WorkFolder;
+            Assert.True(renderer.IsAlive);
             Assert.True(Browsers(work) >= 1, "a browser runs with the renderer's profile");
             var line = Chart.Line<double, double, string>(x: [1, 2, 3, 4], y: [1, double.NaN, 1e-5, 1e-9], Name: "with a gap").WithSize(700, 300);
             wide = renderer.Png(line, title: "A title <drawn> in");
@@ -39,6 +40,15 @@ public class ChartRendererTests
         while (Browsers(work) > 0 && clock.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(100);
         Assert.Equal(0, Browsers(work));
         Assert.False(Directory.Exists(work));
+    }
+
+    [Fact]
+    public void A_program_that_is_no_browser_is_refused_in_seconds_naming_what_it_said()
+    {
+        var clock = Stopwatch.StartNew();
+        var refused = Assert.Throws<InvalidOperationException>(() => ChartRenderer.Start("/bin/false"));
+        Assert.Contains("did not open its DevTools port", refused.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"refused after {clock.Elapsed.TotalSeconds:F0} s: the renderer waited although the program had ended");
     }
 
     /// <summary>Processes whose command line names <paramref name="work"/> (the browser and its helpers), the shell beside it left out.</summary>

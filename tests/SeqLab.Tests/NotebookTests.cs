@@ -89,7 +89,7 @@ public class NotebookTests(ITestOutputHelper output)
             // One stand-in picture per chart inside the HTML, for front ends that take the HTML but run no scripts.
             var pictures = Regex.Matches(html, "<img class=\"seqlab-static\"[^>]* src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").Select(m => Convert.FromBase64String(m.Groups[1].Value)).ToList();
             // And the output's own image/png, for viewers that pick a picture over HTML.
-            byte[]? png = (string?)data["image/png"] is { } encoded ? Convert.FromBase64String(encoded) : null;
+            byte[]? png = (string?)data["image/png"] is { Length: > 0 } encoded ? Convert.FromBase64String(encoded) : null;
             if (png is null || pictures.Count != charts) { missing.Add($"{notebook} cell {cell}: {charts} chart(s), {pictures.Count} picture(s) in the HTML, image/png {(png is null ? "absent" : "present")}"); continue; }
             foreach (var picture in pictures.Append(png))
             {
@@ -200,7 +200,7 @@ public class NotebookTests(ITestOutputHelper output)
         var tab = await context.NewPageAsync();
         tab.PageError += (_, error) => problems.Add($"script error {error}");
         await tab.GotoAsync(new Uri(page).AbsoluteUri);
-        await tab.WaitForFunctionAsync($"() => document.querySelectorAll('.js-plotly-plot svg.main-svg').length >= {charts}", null, new() { Timeout = 30_000 });
+        await tab.WaitForFunctionAsync($"() => document.querySelectorAll('.js-plotly-plot').length >= {charts} && document.querySelectorAll('img.seqlab-static').length == 0", null, new() { Timeout = 30_000 });
         var traces = await tab.EvaluateAsync<int[]>("Array.from(document.querySelectorAll('.js-plotly-plot')).map(p => p.data ? p.data.length : 0)");
         Assert.Equal(charts, traces.Length);
         Assert.All(traces, count => Assert.True(count >= 1));
