@@ -175,18 +175,25 @@ public class NotebookTests(ITestOutputHelper output)
         Assert.Contains("false claim: 'the price level is almost perfectly autocorrelated' (lag-1 ACF 0.99", run.Errors);
     }
 
-    [Fact]
-    public async Task The_charts_a_committed_notebook_carries_draw_offline()
+    /// <summary>Notebook 02's HTML outputs in order, written as one page named <paramref name="fileName"/>, with the number of charts they hold.</summary>
+    static (List<string> Html, int Charts, string Page) Notebook02Page(string fileName)
     {
-        // The HTML outputs of notebook 02 in order, as a notebook front end shows them, in Chromium with the network off.
         var notebook = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "02-vanishing-and-exploding-gradients.ipynb")))!;
         var html = notebook["cells"]!.AsArray().SelectMany(c => c!["outputs"]?.AsArray() ?? [])
             .Select(o => (string?)o!["data"]?["text/html"]).OfType<string>().ToList();
         int charts = html.Sum(h => Regex.Matches(h, "id=\"seqlab-chart-\\d+\"").Count);
+        string page = Path.Combine(NativeFiles.TemporaryFolder(), fileName);
+        File.WriteAllText(page, $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>{string.Join("\n<hr>\n", html)}</body></html>");
+        return (html, charts, page);
+    }
+
+    [Fact]
+    public async Task The_charts_a_committed_notebook_carries_draw_offline()
+    {
+        // The HTML outputs of notebook 02 in order, as a notebook front end shows them, in Chromium with the network off.
+        var (html, charts, page) = Notebook02Page("notebook-02.html");
         Assert.True(charts >= 5, $"{charts} charts");
         Assert.DoesNotContain(html, h => Regex.IsMatch(h, "<script[^>]+src=")); // plotly.js travels inside the first chart's output (the route below blocks any download)
-        string page = Path.Combine(NativeFiles.TemporaryFolder(), "notebook-02.html");
-        File.WriteAllText(page, $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>{string.Join("\n<hr>\n", html)}</body></html>");
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChartImages.FindBrowser() ?? throw new InvalidOperationException("bash .ci/run installs chromium"), Headless = true, Args = ["--no-sandbox"] });
@@ -212,12 +219,7 @@ public class NotebookTests(ITestOutputHelper output)
     public async Task A_committed_notebook_shows_its_charts_as_pictures_where_no_script_runs()
     {
         // Notebook 02's outputs as a static viewer shows them (GitHub runs no scripts): the HTML of each output, scripts off.
-        var notebook = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder, "02-vanishing-and-exploding-gradients.ipynb")))!;
-        var html = notebook["cells"]!.AsArray().SelectMany(c => c!["outputs"]?.AsArray() ?? [])
-            .Select(o => (string?)o!["data"]?["text/html"]).OfType<string>().ToList();
-        int charts = html.Sum(h => Regex.Matches(h, "id=\"seqlab-chart-\\d+\"").Count);
-        string page = Path.Combine(NativeFiles.TemporaryFolder(), "notebook-02-static.html");
-        File.WriteAllText(page, $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>{string.Join("\n<hr>\n", html)}</body></html>");
+        var (_, charts, page) = Notebook02Page("notebook-02-static.html");
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = ChartImages.FindBrowser() ?? throw new InvalidOperationException("bash .ci/run installs chromium"), Headless = true, Args = ["--no-sandbox"] });
